@@ -49,7 +49,7 @@ class ModelInfo(PriceTable):
     as_of: date
     notes: str = ""
 
-    def cost(self, usage: Usage, *, batch: bool = False) -> Decimal:  # type: ignore[override]
+    def cost(self, usage: Usage, *, batch: bool = False) -> Decimal:
         """Exact USD of one call on this model (long-context tier and batch discount applied)."""
         base = PriceTable(
             input=self.input,
@@ -130,7 +130,9 @@ def _parse_rows(data: Mapping[str, Any], origin: Path) -> tuple[dict[str, dict[s
     for model_id, row in data.get("models", {}).items():
         if not isinstance(row, dict):
             raise UserError(f"{origin}: [models.\"{model_id}\"] must be a table")
-        rows[model_id] = {"source": defaults.get("source", str(origin)), "as_of": defaults.get("as_of")} | row
+        # A row without its own source/as_of is attributed to the file it came from, as of today.
+        provenance = {"source": defaults.get("source", str(origin)), "as_of": defaults.get("as_of", date.today())}
+        rows[model_id] = provenance | row
     presets = []
     for name, row in data.get("presets", {}).items():
         try:
