@@ -13,6 +13,9 @@ from harness.errors import UserError
 # Modules that add subcommands; each defines register(subparsers) and sets `handler` on its parsers.
 COMMAND_MODULES = (
     "harness.models.cli",
+    "harness.emulator.cli",
+    "harness.telemetry.cli",
+    "reports.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

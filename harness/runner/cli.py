@@ -1,0 +1,224 @@
+"""`harness run`: the main job. Runs a suite through the cascade, records it, writes reports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import signal
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+from harness.config import ProjectConfig, load_config
+from harness.errors import UserError
+from harness.models.pricing import format_usd
+from harness.models.registry import Registry, load_registry
+from harness.models.retirement import warn_retiring
+from harness.results import RunResults
+from harness.router.clock import SystemClock
+from harness.router.policy import FallbackPolicy, load_policy
+from harness.runner.backend import Backend, open_backend
+from harness.runner.engine import SuiteRun, Trial, plan_trials
+from harness.runner.progress import ObservedClock, RunProgress
+from harness.runner.session import open_router
+from harness.runner.summary import summarize
+from harness.scenarios.scenario import Scenario, load_suite
+from harness.telemetry.records import RunRecord
+from harness.telemetry.store import TelemetryStore
+
+EXIT_STOPPED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _usd(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an amount in USD") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError("the budget must be a positive amount in USD")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser(
+        "run", help="run a scenario suite through the cascade and write reports",
+        description=(
+            "Run scenarios through the fallback policy: cheap model first, validators decide, premium on "
+            "rejection. Without ANTHROPIC_API_KEY it replays the bundled sample responses through a local "
+            "emulator (offline). Exit codes: 0 the run completed (with --gate: and the gate passed), "
+            "1 a gate threshold was missed, 2 usage or config error, 3 the run stopped early (budget, API "
+            "unreachable, bad key), 130 interrupted (resume with --resume)."))
+    run.add_argument("suite", nargs="*", metavar="SUITE|PATH",
+                     help="quick (default), full, or scenario YAML files / folders")
+    run.add_argument("--trials", type=_positive, help="trials per scenario (default: each scenario's own)")
+    run.add_argument("--concurrency", type=_positive, help="tasks in flight at once (default 4)")
+    run.add_argument("--per-model", type=_positive, default=8, metavar="N",
+                     help="calls in flight to any one model at once (default 8)")
+    run.add_argument("--policy", help="fallback policy name (default: [tool.harness] policy, else 'default')")
+    run.add_argument("--budget", type=_usd, metavar="USD", help="stop before a call that could exceed this spend")
+    run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default runs/RUN_ID)")
+    run.add_argument("--record", type=Path, metavar="DIR", help="save live answers as cassettes in DIR")
+    run.add_argument("--replay", type=Path, metavar="DIR", help="replay cassettes from DIR (offline, free)")
+    run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run without repeating finished tasks")
+    run.add_argument("--gate", action="store_true", help="apply [tool.harness.gate] thresholds at the end")
+    run.add_argument("--db", type=Path, help="telemetry database (default: [tool.harness] telemetry_db)")
+    run.add_argument("--json", action="store_true", help="print a JSON summary on stdout (humans get stderr)")
+    run.set_defaults(handler=_run)
+
+
+def _new_run_id(suite: str) -> str:
+    label = "".join(c if c.isalnum() else "-" for c in suite)[:24]
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{label}-{secrets.token_hex(2)}"
+
+
+def _policy(args: argparse.Namespace, name: str, config: ProjectConfig, registry: Registry) -> FallbackPolicy:
+    policy = load_policy(name, config, registry)
+    if args.budget is not None:
+        policy = policy.model_copy(update={"run_budget_usd": args.budget})
+    return policy
+
+
+def _raise_interrupt(*_: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+async def _execute(backend: Backend, policy: FallbackPolicy, registry: Registry, store: TelemetryStore,
+                   run: RunRecord, trials: list[Trial], args: argparse.Namespace, progress: RunProgress) -> str | None:
+    async with open_router(backend, policy, registry, store, run.run_id, per_model=args.per_model,
+                           clock=ObservedClock(SystemClock(), progress), on_attempt=progress.attempt) as router:
+        suite_run = SuiteRun(router=router, store=store, run_id=run.run_id, baseline_model=run.baseline_model,
+                             concurrency=args.concurrency or 4, on_task_start=progress.task_started,
+                             on_task_end=progress.task_finished)
+        await suite_run.run(trials)
+        return suite_run.stop_reason
+
+
+def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfig,
+           registry: Registry) -> tuple[RunRecord, list[Scenario], FallbackPolicy]:
+    if args.resume:
+        if args.suite or args.policy or args.trials:
+            raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those")
+        run = store.reopen_run(args.resume)
+        scenarios = load_suite(run.config.get("suite_args") or [run.suite])
+        return run, scenarios, _policy(args, run.policy, config, registry)
+    suite_args = args.suite or ["quick"]
+    scenarios = load_suite(suite_args)
+    policy = _policy(args, args.policy or config.policy, config, registry)
+    return RunRecord(
+        run_id=_new_run_id(" ".join(suite_args)), suite=" ".join(suite_args), policy=policy.name,
+        policy_chain=tuple(s.model_id for s in policy.steps), baseline_model=policy.steps[-1].model_id,
+        offline=True, data_label="", started_at=datetime.now(UTC), trials=args.trials or 1,
+        config={"suite_args": suite_args, "trials_override": args.trials},
+    ), scenarios, policy
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config()
+    registry = load_registry(config.models_file)
+    console = Console(stderr=args.json or not sys.stdout.isatty(), highlight=False)
+    with TelemetryStore(args.db or config.telemetry_db) as store:
+        store.mark_stale_runs()
+        run, scenarios, policy = _start(args, store, config, registry)
+        warn_retiring(run.policy_chain, registry)
+        done = store.completed_task_keys(run.run_id) if args.resume else set()
+        trials = [t for t in plan_trials(scenarios, run.config.get("trials_override")) if t.key not in done]
+        with open_backend(scenarios, replay=args.replay, record=args.record) as backend:
+            run = run.model_copy(update={"offline": backend.offline, "data_label": backend.data_label})
+            _banner(console, run.offline, run.data_label)
+            if not args.resume:
+                store.begin_run(run)
+            console.print(f"run {run.run_id}: {len(trials)} task(s) of {len(scenarios)} scenario(s), policy "
+                          f"{run.policy} ({' -> '.join(run.policy_chain)})" + (f", {len(done)} already done"
+                                                                               if done else ""))
+            signal.signal(signal.SIGTERM, _raise_interrupt)
+            status, stop_reason = "complete", None
+            try:
+                with RunProgress(len(trials) + len(done), console, already_done=len(done)) as progress:
+                    stop_reason = asyncio.run(_execute(backend, policy, registry, store, run, trials, args, progress))
+                status = "stopped" if stop_reason else "complete"
+            except KeyboardInterrupt:
+                status, stop_reason = "incomplete", f"interrupted; resume with: harness run --resume {run.run_id}"
+            finally:
+                store.finish_run(run.run_id, status, stop_reason)
+        results = summarize(store.get_run(run.run_id), store.tasks_for_run(run.run_id),
+                            store.attempts_for_run(run.run_id), {s.id: s.title for s in scenarios})
+        out = args.out or Path("runs") / run.run_id
+        written = _write_outputs(results, out, store)
+    _print_summary(console, results, written)
+    code = 0 if status == "complete" else EXIT_INTERRUPTED if status == "incomplete" else EXIT_STOPPED
+    if args.gate and status == "complete":
+        code = _gate(results, config, console)
+    if args.json:
+        print(json.dumps({"run_id": results.run_id, "exit_code": code, "offline": results.offline,
+                          "data_label": results.data_label, "complete": results.complete,
+                          "success_rate": results.success_rate, "actual_cost_usd": results.actual_cost_usd,
+                          "baseline_cost_usd_estimate": results.baseline_cost_usd_estimate,
+                          "outputs": {k: str(v) for k, v in written.items()}}))
+    return code
+
+
+def _write_outputs(results: RunResults, out: Path, store: TelemetryStore) -> dict[str, Path]:
+    from reports import HistoryPoint, write_all
+
+    history = [HistoryPoint(run_id=h.run_id, started_at=h.started_at, success_rate=h.success_rate,
+                            actual_cost_usd=h.actual_cost_usd, baseline_cost_usd_estimate=h.baseline_cost_usd_estimate)
+               for h in store.history(limit=20)]
+    return write_all(results, out, history=history)
+
+
+def _gate(results: RunResults, config: ProjectConfig, console: Console) -> int:
+    from reports.gate import GateThresholds, evaluate
+
+    outcome = evaluate(results, GateThresholds.from_config(config.gate))
+    for line in outcome.lines():
+        console.print(line, markup=False)
+    return outcome.exit_code
+
+
+def _banner(console: Console, offline: bool, data_label: str) -> None:
+    if offline:
+        console.print(f"[bold yellow]OFFLINE: {data_label}. Figures describe these samples, not a live model.[/]")
+    else:
+        console.print("[bold]LIVE: calls go to the Anthropic API and cost money.[/]")
+
+
+def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) -> None:
+    low, high = r.success_ci95
+    console.print()
+    for task in r.tasks:
+        chain = " -> ".join(dict.fromkeys(a.model_requested for a in task.attempts)) or "no call"
+        mark = "[green]PASS[/]" if task.passed else "[red]FAIL[/]"
+        why = f"  ({'; '.join(task.escalation_reasons)})" if task.escalation_reasons else ""
+        console.print(f"{mark} {task.scenario_id}#{task.trial}  {chain}  {format_usd(Decimal(str(task.cost_usd)))}"
+                      f"{why}", highlight=False)
+    console.print()
+    console.print(f"Success rate      {r.success_rate:.0%} ({r.tasks_passed}/{r.tasks_total}; 95% CI {low:.0%}-{high:.0%})")
+    dist = ", ".join(f"{m}: {n}" for m, n in sorted(r.model_distribution.items())) or "none"
+    console.print(f"Answered by       {dist}")
+    console.print(f"Fallback rate     {r.fallback_rate:.0%}")
+    console.print(f"Actual cost       {format_usd(Decimal(str(r.actual_cost_usd)))}")
+    console.print(f"All-{r.baseline_model} {format_usd(Decimal(str(r.baseline_cost_usd_estimate)))} (estimate: "
+                  "the same tokens re-priced)")
+    console.print(f"Savings           {format_usd(Decimal(str(r.savings_usd_estimate)))} ({r.savings_pct:.1f}%, estimate)")
+    if r.stop_reason:
+        console.print(f"[bold red]Stopped early:[/] {r.stop_reason}", markup=True)
+    for kind, path in written.items():
+        console.print(f"{kind:5} {path}", highlight=False)
+    _banner(console, r.offline, r.data_label)

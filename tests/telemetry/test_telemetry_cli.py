@@ -1,0 +1,89 @@
+"""`harness analyze`: JSON shape, the dashboard, and its error messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from telemetry_builders import START, add_task, run_record
+
+from harness.cli import main
+from harness.telemetry import TelemetryStore, analyze
+from harness.telemetry.dashboard import render
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no project config: defaults only
+    path = tmp_path / "t.db"
+    with TelemetryStore(path) as store:
+        store.begin_run(run_record())
+        for n in range(12):
+            add_task(store, "run-1", "codegen", n, "c" if n else "cp", at=START + timedelta(days=n))
+        store.finish_run("run-1", "complete", finished_at=START + timedelta(days=12))
+    return path
+
+
+def test_json_output(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--db", str(db), "--json", "--since", "2026-11-01", "--until", "2026-11-30"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"calls", "tasks", "success_rate", "success_ci95", "cheap_tier_success_rate", "fallback_rate",
+            "actual_cost_usd", "baseline_cost_usd_estimate", "savings_usd_estimate", "savings_pct_estimate",
+            "annual_cost_usd_projection", "annual_savings_usd_projection", "window_days", "by_task_type",
+            "recommendation", "offline_runs"} <= data.keys()
+    assert data["actual_cost_usd"] == pytest.approx(0.041)  # 11 x 0.003 + 0.008; money: a JSON number of USD
+    assert data["baseline_cost_usd_estimate"] == pytest.approx(0.060)
+    (codegen,) = data["by_task_type"]
+    assert codegen["task_type"] == "codegen"
+    assert codegen["recommendation"] == {
+        "action": "cascade",
+        "text": "codegen: fallback rate 8%: keep the cascade (cheap-tier success 92%, break-even 60%)"}
+
+
+def test_days_window_excludes_old_history(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--db", str(db), "--json", "--days", "7"]) == 0
+    assert json.loads(capsys.readouterr().out)["tasks"] == 0
+
+
+def test_dashboard_shows_records_and_labels(db: Path) -> None:
+    console = Console(record=True, width=130)
+    with TelemetryStore(db) as store:
+        render(analyze(store), db, console)
+    text = console.export_text()
+    for expected in ("offline replay of bundled sample responses", "Calls (attempts)", "13",
+                     "Fallback rate", "8.3%", "All-premium cost (estimate)", "$0.0600", "Savings (estimate)",
+                     "$0.0190 (31.7%)", "Annual projection", "break-even cheap-tier success 60%",
+                     "codegen: fallback rate 8%: keep the cascade"):
+        assert expected in text
+
+
+def test_empty_store_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    TelemetryStore(tmp_path / "empty.db").close()
+    assert main(["analyze", "--db", str(tmp_path / "empty.db")]) == 0
+    assert "No telemetry recorded in this window" in capsys.readouterr().out
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze"]) == 2
+    err = capsys.readouterr().err
+    assert "no telemetry yet at" in err and ".harness/telemetry.db" in err and "harness run quick" in err
+    assert not (tmp_path / ".harness").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--since", "2026-13-01"], "'2026-13-01' is not a date (expected YYYY-MM-DD)"),
+    (["--days", "0"], "--days must be at least 1"),
+    (["--days", "3", "--since", "2026-11-01"], "not allowed with argument"),
+])
+def test_bad_arguments_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["analyze", *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
