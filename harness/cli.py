@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "harness.emulator.cli",
     "harness.telemetry.cli",
     "reports.cli",
+    "harness.scenarios.cli",
+    "harness.runner.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

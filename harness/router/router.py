@@ -14,12 +14,13 @@ real cost. Handing an attempt to the sink is shielded, so a cancel cannot cut a 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from harness.config import ProjectConfig
 from harness.errors import UserError
@@ -64,6 +65,10 @@ class RoutingFailed(RoutingError):
 class BudgetExceeded(RoutingError):
     """The next call could push the task or run budget over its cap, so it was not made."""
 
+    def __init__(self, message: str, result: TaskResult, scope: Literal["task", "run"] = "task") -> None:
+        super().__init__(message, result)
+        self.scope = scope
+
 
 class FatalRoutingError(RoutingError):
     """An error no retry or other model can fix (bad key, bad request): stopped at once."""
@@ -86,7 +91,7 @@ def _now() -> datetime:
 class _Stop(Exception):
     """Ends the task from deep inside the flow; `Router.run` turns it into the public error."""
 
-    def __init__(self, error: type[RoutingError], message: str) -> None:
+    def __init__(self, error: Callable[[str, TaskResult], RoutingError], message: str) -> None:
         super().__init__(message)
         self.error = error
         self.message = message
@@ -328,11 +333,11 @@ class Router:
 
     def _reserve(self, run: _TaskRun, worst: Decimal, model: str, estimate: int, max_tokens: int) -> None:
         """Stop before a call whose worst case (estimated prompt + max_tokens of output) could break a cap."""
-        checks = (("task", self.policy.task_budget_usd, run.spent + run.reserved),
+        checks: tuple[tuple[Literal["task", "run"], Decimal | None, Decimal], ...] = (("task", self.policy.task_budget_usd, run.spent + run.reserved),
                   ("run", self.policy.run_budget_usd, self._run_spent + self._run_reserved))
         for scope, cap, committed in checks:
             if cap is not None and committed + worst > cap:
-                raise _Stop(BudgetExceeded, (
+                raise _Stop(functools.partial(BudgetExceeded, scope=scope), (
                     f"{scope} budget of {format_usd(cap)} would be exceeded: {format_usd(committed)} spent or "
                     f"committed, the next call to {model} may cost up to {format_usd(worst)} (est. {_k(estimate)} "
                     f"prompt + {_k(max_tokens)} max output tokens); stopped before calling it"))

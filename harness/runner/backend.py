@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.emulator import CassetteStore, Emulator
 from harness.errors import UserError
 from harness.results import OFFLINE_LABEL
-from harness.scenarios.samples import bundled_cassettes
+from harness.scenarios.samples import suite_cassettes
 from harness.scenarios.scenario import Scenario
 
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -55,6 +55,6 @@ def open_backend(scenarios: Sequence[Scenario], *, replay: Path | None, record: 
         return
     if record is not None:
         raise UserError(f"--record needs {KEY_ENV}: it records live answers (offline runs have nothing new)")
-    store = CassetteStore(c for s in scenarios for c in bundled_cassettes(s))
+    store = CassetteStore(suite_cassettes(scenarios))
     with Emulator(cassettes=store) as emulator:
         yield Backend(True, OFFLINE_LABEL, emulator.base_url, emulator.api_key)

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from harness.config import ProjectConfig, load_config
 from harness.errors import UserError
-from harness.models.pricing import format_usd
+from harness.models.pricing import format_usd, usd_float
 from harness.models.registry import Registry, load_registry
 from harness.models.retirement import warn_retiring
 from harness.results import RunResults
@@ -29,7 +29,7 @@ from harness.runner.progress import ObservedClock, RunProgress
 from harness.runner.session import open_router
 from harness.runner.summary import summarize
 from harness.scenarios.scenario import Scenario, load_suite
-from harness.telemetry.records import RunRecord
+from harness.telemetry.records import RunRecord, RunStatus
 from harness.telemetry.store import TelemetryStore
 
 EXIT_STOPPED = 3
@@ -110,16 +110,21 @@ async def _execute(backend: Backend, policy: FallbackPolicy, registry: Registry,
         return suite_run.stop_reason
 
 
+def _load(suite_args: list[str]) -> list[Scenario]:
+    """One word is a suite tag or a path; several are paths."""
+    return load_suite(suite_args[0] if len(suite_args) == 1 else suite_args)
+
+
 def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfig,
            registry: Registry) -> tuple[RunRecord, list[Scenario], FallbackPolicy]:
     if args.resume:
         if args.suite or args.policy or args.trials:
             raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those")
         run = store.reopen_run(args.resume)
-        scenarios = load_suite(run.config.get("suite_args") or [run.suite])
+        scenarios = _load(run.config.get("suite_args") or [run.suite])
         return run, scenarios, _policy(args, run.policy, config, registry)
     suite_args = args.suite or ["quick"]
-    scenarios = load_suite(suite_args)
+    scenarios = _load(suite_args)
     policy = _policy(args, args.policy or config.policy, config, registry)
     return RunRecord(
         run_id=_new_run_id(" ".join(suite_args)), suite=" ".join(suite_args), policy=policy.name,
@@ -148,7 +153,8 @@ def _run(args: argparse.Namespace) -> int:
                           f"{run.policy} ({' -> '.join(run.policy_chain)})" + (f", {len(done)} already done"
                                                                                if done else ""))
             signal.signal(signal.SIGTERM, _raise_interrupt)
-            status, stop_reason = "complete", None
+            status: RunStatus = "complete"
+            stop_reason: str | None = None
             try:
                 with RunProgress(len(trials) + len(done), console, already_done=len(done)) as progress:
                     stop_reason = asyncio.run(_execute(backend, policy, registry, store, run, trials, args, progress))
@@ -178,9 +184,10 @@ def _write_outputs(results: RunResults, out: Path, store: TelemetryStore) -> dic
     from reports import HistoryPoint, write_all
 
     history = [HistoryPoint(run_id=h.run_id, started_at=h.started_at, success_rate=h.success_rate,
-                            actual_cost_usd=h.actual_cost_usd, baseline_cost_usd_estimate=h.baseline_cost_usd_estimate)
-               for h in store.history(limit=20)]
-    return write_all(results, out, history=history)
+                            actual_cost_usd=usd_float(h.actual_cost_usd),
+                            baseline_cost_usd_estimate=usd_float(h.baseline_cost_usd_estimate))
+               for h in reversed(store.history(limit=20)) if h.success_rate is not None]
+    return {str(fmt): path for fmt, path in write_all(results, out, history=history).items()}
 
 
 def _gate(results: RunResults, config: ProjectConfig, console: Console) -> int:

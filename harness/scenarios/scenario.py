@@ -106,6 +106,11 @@ class Scenario(BaseModel):
             raise ValueError(f"must include '{FULL_TAG}' (the full suite is every scenario)")
         return tags
 
+    @property
+    def validator_names(self) -> list[str]:
+        """Top-level validator names, as written in the file (for listings)."""
+        return [spec if isinstance(spec, str) else next(iter(spec)) for spec in self.validators]
+
     def fixture_path(self, name: str) -> Path:
         """Path of a fixture file, refusing names that escape the fixtures folder."""
         base = self.fixtures.resolve()

@@ -192,6 +192,7 @@ async def test_budget_stops_before_the_call_that_could_exceed_it(bench: Bench) -
 
     assert bench.models_seen() == [CHEAP]
     assert "task budget of $0.0200 would be exceeded" in str(caught.value)
+    assert caught.value.scope == "task"
     assert PREMIUM in str(caught.value) and "stopped before calling it" in str(caught.value)
     assert [a.outcome for a in caught.value.result.attempts] == ["rejected"]
 
@@ -201,8 +202,9 @@ async def test_run_budget_is_shared_by_tasks(bench: Bench) -> None:
     bench.answer("p-run-2", GOOD)
     router = bench.router(fast_policy(run_budget_usd=Decimal("0.0155")))
     await router.run(task("p-run-1"))
-    with pytest.raises(BudgetExceeded, match="run budget"):
+    with pytest.raises(BudgetExceeded, match="run budget") as caught:
         await router.run(task("p-run-2"))
+    assert caught.value.scope == "run"
     assert bench.models_seen() == [CHEAP]
     assert router.spent_usd == bench.registry.cost(CHEAP, USAGE)
 
