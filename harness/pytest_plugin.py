@@ -29,6 +29,7 @@ from harness.runner.summary import summarize
 from harness.scenarios.scenario import Scenario, load_scenario
 from harness.telemetry.records import RunRecord, TaskRecord
 from harness.telemetry.store import TelemetryStore
+from reports import write_all
 
 RUN_ID_KEY = "harness_run_id"
 _SKIP_DIRS = {"fixtures", "samples"}
@@ -167,9 +168,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = summarize(store.get_run(state.run_id), store.tasks_for_run(state.run_id),
                         store.attempts_for_run(state.run_id), scenarios)
     out: Path = session.config.getoption("harness_out") or Path("runs") / state.run_id
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(results.model_dump_json(indent=2), encoding="utf-8")
+    written = write_all(results, out)
     state.close()
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"harness: {results.data_label}; results in {out / 'results.json'}")
+        reporter.write_line(f"harness: {results.data_label}; results in {written['json']}")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"harness: {LIVE_LABEL if is_live() else OFFLINE_LABEL}"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.emulator import CassetteStore, Emulator
+from harness.emulator import CassetteStore, Emulator, FaultPlan
 from harness.errors import UserError
 from harness.results import OFFLINE_LABEL
 from harness.scenarios.samples import suite_cassettes
@@ -39,14 +39,20 @@ class Backend:
 
 
 @contextmanager
-def open_backend(scenarios: Sequence[Scenario], *, replay: Path | None, record: Path | None) -> Iterator[Backend]:
-    """Live with a key; `--replay DIR` serves recorded cassettes; otherwise the bundled samples."""
+def open_backend(scenarios: Sequence[Scenario], *, replay: Path | None, record: Path | None,
+                 faults: FaultPlan | None = None) -> Iterator[Backend]:
+    """Live with a key; `--replay DIR` serves recorded cassettes; otherwise the bundled samples.
+
+    `faults` (offline only) injects errors and latency into the emulator, to rehearse outages.
+    """
+    if faults is not None and replay is None and is_live():
+        raise UserError("--faults applies to offline runs only; unset ANTHROPIC_API_KEY or use --replay")
     if replay is not None:
         if record is not None:
             raise UserError("--record and --replay exclude each other: replaying records nothing new")
         store = CassetteStore()
         count = store.load_dir(replay)
-        with Emulator(cassettes=store) as emulator:
+        with Emulator(cassettes=store, faults=faults) as emulator:
             yield Backend(True, f"offline replay of {count} recorded responses from {replay}",
                           emulator.base_url, emulator.api_key)
         return
@@ -56,5 +62,5 @@ def open_backend(scenarios: Sequence[Scenario], *, replay: Path | None, record: 
     if record is not None:
         raise UserError(f"--record needs {KEY_ENV}: it records live answers (offline runs have nothing new)")
     store = CassetteStore(suite_cassettes(scenarios))
-    with Emulator(cassettes=store) as emulator:
+    with Emulator(cassettes=store, faults=faults) as emulator:
         yield Backend(True, OFFLINE_LABEL, emulator.base_url, emulator.api_key)

@@ -7,7 +7,6 @@ import asyncio
 import json
 import secrets
 import signal
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from harness.config import ProjectConfig, load_config
+from harness.emulator import FaultPlan
 from harness.errors import UserError
 from harness.models.pricing import format_usd, usd_float
 from harness.models.registry import Registry, load_registry
@@ -76,6 +76,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default runs/RUN_ID)")
     run.add_argument("--record", type=Path, metavar="DIR", help="save live answers as cassettes in DIR")
     run.add_argument("--replay", type=Path, metavar="DIR", help="replay cassettes from DIR (offline, free)")
+    run.add_argument("--faults", type=Path, metavar="FILE",
+                     help="offline only: inject errors/latency into the emulator (JSON/TOML fault plan)")
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run without repeating finished tasks")
     run.add_argument("--gate", action="store_true", help="apply [tool.harness.gate] thresholds at the end")
     run.add_argument("--db", type=Path, help="telemetry database (default: [tool.harness] telemetry_db)")
@@ -137,14 +139,15 @@ def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfi
 def _run(args: argparse.Namespace) -> int:
     config = load_config()
     registry = load_registry(config.models_file)
-    console = Console(stderr=args.json or not sys.stdout.isatty(), highlight=False)
+    console = Console(stderr=args.json, highlight=False, soft_wrap=True)
     with TelemetryStore(args.db or config.telemetry_db) as store:
         store.mark_stale_runs()
         run, scenarios, policy = _start(args, store, config, registry)
         warn_retiring(run.policy_chain, registry)
         done = store.completed_task_keys(run.run_id) if args.resume else set()
         trials = [t for t in plan_trials(scenarios, run.config.get("trials_override")) if t.key not in done]
-        with open_backend(scenarios, replay=args.replay, record=args.record) as backend:
+        faults = FaultPlan.load(args.faults) if args.faults else None
+        with open_backend(scenarios, replay=args.replay, record=args.record, faults=faults) as backend:
             run = run.model_copy(update={"offline": backend.offline, "data_label": backend.data_label})
             _banner(console, run.offline, run.data_label)
             if not args.resume:
@@ -152,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
             console.print(f"run {run.run_id}: {len(trials)} task(s) of {len(scenarios)} scenario(s), policy "
                           f"{run.policy} ({' -> '.join(run.policy_chain)})" + (f", {len(done)} already done"
                                                                                if done else ""))
-            signal.signal(signal.SIGTERM, _raise_interrupt)
+            previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
             status: RunStatus = "complete"
             stop_reason: str | None = None
             try:
@@ -162,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 status, stop_reason = "incomplete", f"interrupted; resume with: harness run --resume {run.run_id}"
             finally:
+                signal.signal(signal.SIGTERM, previous_sigterm)
                 store.finish_run(run.run_id, status, stop_reason)
         results = summarize(store.get_run(run.run_id), store.tasks_for_run(run.run_id),
                             store.attempts_for_run(run.run_id), {s.id: s.title for s in scenarios})
@@ -221,8 +225,8 @@ def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) ->
     console.print(f"Answered by       {dist}")
     console.print(f"Fallback rate     {r.fallback_rate:.0%}")
     console.print(f"Actual cost       {format_usd(Decimal(str(r.actual_cost_usd)))}")
-    console.print(f"All-{r.baseline_model} {format_usd(Decimal(str(r.baseline_cost_usd_estimate)))} (estimate: "
-                  "the same tokens re-priced)")
+    console.print(f"All-premium       {format_usd(Decimal(str(r.baseline_cost_usd_estimate)))} (estimate: the "
+                  f"same tokens re-priced at {r.baseline_model})")
     console.print(f"Savings           {format_usd(Decimal(str(r.savings_usd_estimate)))} ({r.savings_pct:.1f}%, estimate)")
     if r.stop_reason:
         console.print(f"[bold red]Stopped early:[/] {r.stop_reason}", markup=True)

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import validators
 from harness.errors import UserError
 from harness.scenarios.scenario import DEFAULT_ROOT, FULL_TAG, QUICK_TAG, Scenario, load_suite
+from validators import Verdict
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,12 +53,15 @@ def _find(scenario_id: str, root: Path) -> Scenario:
     scenarios = {s.id: s for s in load_suite(FULL_TAG, root=root)}
     if scenario_id in scenarios:
         return scenarios[scenario_id]
-    close = difflib.get_close_matches(scenario_id, scenarios, n=3, cutoff=0.5)
+    # substring hits first ("review_sql" -> review_sql_injection), then spelling neighbours
+    close = [i for i in sorted(scenarios) if scenario_id.lower() in i.lower()]
+    close += [i for i in difflib.get_close_matches(scenario_id, scenarios, n=3, cutoff=0.5) if i not in close]
+    close = close[:3]
     hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(scenarios))}"
     raise UserError(f"no scenario {scenario_id!r} in {root}{hint}")
 
 
-async def _run_each(scenario: Scenario, answer: str) -> list[validators.Verdict]:
+async def _run_each(scenario: Scenario, answer: str) -> list[Verdict]:
     """Every validator's own verdict (not only the first rejection), so an author sees all problems at once."""
     ctx = scenario.check_context()
     return list(await asyncio.gather(*(v.check(answer, ctx) for v in scenario.build_validators())))

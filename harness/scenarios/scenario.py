@@ -17,8 +17,16 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
-import validators
 from harness.errors import UserError
+from validators import (
+    CheckContext,
+    UnknownValidatorError,
+    Validator,
+    Verdict,
+    check_all,
+    known_validators,
+)
+from validators import build as build_validator
 
 DEFAULT_ROOT = Path("scenarios")
 FULL_TAG = "full"
@@ -56,7 +64,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -72,7 +80,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -122,7 +130,8 @@ class Scenario(BaseModel):
         return path
 
     def _fixture_text(self, name: str) -> str:
-        return self.fixture_path(name).read_text(encoding="utf-8")
+        """Without trailing newlines, so `{{ fixture(...) }}` on its own line inside a fence adds no blank line."""
+        return self.fixture_path(name).read_text(encoding="utf-8").rstrip("\n")
 
     def render_prompt(self) -> str:
         """The user message sent to the model: the template with fixture files inlined."""
@@ -131,23 +140,24 @@ class Scenario(BaseModel):
         try:
             return env.from_string(self.prompt).render()
         except jinja2.TemplateSyntaxError as exc:
-            raise ScenarioError(self.source, "prompt", f"template syntax error on line {exc.lineno}: {exc.message}") from None
+            reason = f"template syntax error on line {exc.lineno}: {exc.message}"
+            raise ScenarioError(self.source, "prompt", reason) from None
         except jinja2.UndefinedError as exc:
             raise ScenarioError(self.source, "prompt", f"template error: {exc.message}") from None
 
-    def build_validators(self) -> list[validators.Validator]:
+    def build_validators(self) -> list[Validator]:
         """Fresh validator objects for one check (built from the specs, which were checked at load)."""
-        built: list[validators.Validator] = []
+        built: list[Validator] = []
         for index, spec in enumerate(self.validators):
             try:
-                built.append(validators.build(spec))
+                built.append(build_validator(spec))
             except UserError as exc:
                 raise ScenarioError(self.source, f"validators[{index}]", str(exc)) from None
         return built
 
-    def check_context(self, judge: Any = None, judge_model: str | None = None) -> validators.CheckContext:
+    def check_context(self, judge: Any = None, judge_model: str | None = None) -> CheckContext:
         """What validators need to know about this scenario: its fixtures, task type and prompt."""
-        return validators.CheckContext(
+        return CheckContext(
             fixtures_dir=self.fixtures if self.fixtures.is_dir() else None,
             task_type=self.task_type.value,
             prompt=self.render_prompt(),
@@ -155,9 +165,9 @@ class Scenario(BaseModel):
             judge_model=judge_model,
         )
 
-    async def check(self, output: str) -> validators.Verdict:
+    async def check(self, output: str) -> Verdict:
         """Run every validator on one answer; the first rejection decides."""
-        return await validators.check_all(self.build_validators(), output, self.check_context())
+        return await check_all(self.build_validators(), output, self.check_context())
 
 
 def _format_loc(loc: Sequence[int | str]) -> str:
@@ -190,9 +200,9 @@ def load_scenario(path: Path | str) -> Scenario:
     scenario.render_prompt()
     for index, spec in enumerate(scenario.validators):
         try:
-            validators.build(spec)
-        except validators.UnknownValidatorError as exc:
-            known = ", ".join(sorted(validators.known_validators()))
+            build_validator(spec)
+        except UnknownValidatorError as exc:
+            known = ", ".join(sorted(known_validators()))
             reason = str(exc) if known in str(exc) else f"{exc} (known validators: {known})"
             raise ScenarioError(path, f"validators[{index}]", reason) from None
         except UserError as exc:
@@ -246,8 +256,11 @@ def load_suite(name_or_paths: str | Path | Iterable[str | Path], root: Path = DE
     if isinstance(name_or_paths, str) and not Path(name_or_paths).exists():
         return _load_tagged(name_or_paths, root)
     items = [name_or_paths] if isinstance(name_or_paths, str | Path) else list(name_or_paths)
-    files = [f for item in items for f in _expand(Path(item))]
-    scenarios = [load_scenario(f) for f in files]
+    files: dict[Path, Path] = {}  # a file named twice (directly and via its folder) loads once
+    for item in items:
+        for file in _expand(Path(item)):
+            files.setdefault(file.resolve(), file)
+    scenarios = [load_scenario(f) for f in files.values()]
     _check_unique(scenarios)
     if not scenarios:
         raise UserError(f"no scenario files in {', '.join(str(i) for i in items)}")
@@ -269,6 +282,6 @@ def _load_tagged(tag: str, root: Path) -> list[Scenario]:
 def _check_unique(scenarios: Sequence[Scenario]) -> None:
     seen: dict[str, Path] = {}
     for s in scenarios:
-        if s.id in seen and seen[s.id].resolve() != s.source.resolve():
+        if s.id in seen:
             raise ScenarioError(s.source, "id", f"{s.id!r} is also defined in {seen[s.id]}")
         seen[s.id] = s.source

@@ -1,13 +1,16 @@
-"""Fixtures for the validator tests."""
+"""Fixtures for the validator tests (the suite runs with --import-mode=importlib: share via fixtures)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from validators import CheckContext
+import validators
+from validators import CheckContext, Verdict
 
 
 @pytest.fixture
@@ -23,3 +26,24 @@ def fixtures(tmp_path: Path) -> Callable[[dict[str, str]], CheckContext]:
         return CheckContext(fixtures_dir=folder)
 
     return make
+
+
+def _check(spec: Mapping[str, Any] | str, output: str, ctx: CheckContext | None = None) -> Verdict:
+    return asyncio.run(validators.build(spec).check(output, ctx or CheckContext()))
+
+
+def _py(code: str) -> str:
+    """An answer the way models write it: prose around a fenced Python block."""
+    return f"Here is the code:\n\n```python\n{code.strip()}\n```\n\nHope this helps."
+
+
+@pytest.fixture
+def check() -> Callable[..., Verdict]:
+    """`check(spec, output, ctx=None)`: build the validator and run it to a verdict."""
+    return _check
+
+
+@pytest.fixture
+def py() -> Callable[[str], str]:
+    """`py(code)`: wrap code the way models answer, prose around a ```python block."""
+    return _py

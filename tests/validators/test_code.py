@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from validator_helpers import check, py
+from collections.abc import Callable
 
-from validators import extract_code
+from validators import Verdict, extract_code
+
+Check = Callable[..., Verdict]
+Py = Callable[[str], str]
 
 MIXED = """Intro
 ```python
@@ -33,13 +36,13 @@ def test_extract_code_falls_back_to_untagged_blocks_only() -> None:
     assert extract_code("no code here", "python") is None
 
 
-def test_code_block() -> None:
+def test_code_block(check: Check, py: Py) -> None:
     assert check({"code_block": {"language": "python"}}, py("x = 1")).passed
     verdict = check({"code_block": {"language": "python"}}, "Just set x to 1.")
     assert not verdict.passed and "```python" in verdict.reason
 
 
-def test_python_syntax() -> None:
+def test_python_syntax(check: Check, py: Py) -> None:
     assert check("python_syntax", py("def f():\n    return 1")).passed
     verdict = check("python_syntax", py("def f(:\n    return 1"))
     assert not verdict.passed and "line 1" in verdict.reason
@@ -57,7 +60,7 @@ RULES = {
 }
 
 
-def test_ast_rules_pass() -> None:
+def test_ast_rules_pass(check: Check, py: Py) -> None:
     good = py('''
 def parse(text):
     """Split on commas."""
@@ -68,8 +71,8 @@ def parse(text):
     assert check(RULES, good).passed
 
 
-def test_ast_rules_each_rule_fails() -> None:
-    bad = py('''
+def test_ast_rules_each_rule_fails(check: Check, py: Py) -> None:
+    bad = py("""
 COUNT = 0
 
 def parse(text):
@@ -84,15 +87,20 @@ def parse(text):
 
 def helper():
     return 1
-''')
+""")
     verdict = check(RULES, bad)
     assert not verdict.passed
     problems = " | ".join(verdict.details["violations"])
-    for expected in ("lines (at most 5)", "branches (at most 2)", "helper has no docstring", "global statement",
-                     "bare except"):
+    for expected in (
+        "lines (at most 5)",
+        "branches (at most 2)",
+        "helper has no docstring",
+        "global statement",
+        "bare except",
+    ):
         assert expected in problems
 
 
-def test_ast_rules_missing_function() -> None:
+def test_ast_rules_missing_function(check: Check, py: Py) -> None:
     verdict = check({"ast_rules": {"exists": ["Cache.get"]}}, py("class Cache:\n    pass"))
     assert not verdict.passed and "Cache.get is missing" in verdict.reason

@@ -1,20 +1,35 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from pydantic import BaseModel
-from validator_helpers import check
 
 import validators
 from harness.errors import UserError
 from validators import CheckContext, UnknownValidatorError, ValidatorParamsError, Verdict, check_all, register
 
+Check = Callable[..., Verdict]
+Py = Callable[[str], str]
+
 
 def test_importing_registers_every_builtin() -> None:
     assert set(validators.known_validators()) >= {
-        "contains", "not_contains", "regex", "json", "code_block", "python_syntax", "python_tests",
-        "tests_kill_mutants", "ast_rules", "max_length", "llm_judge", "all_of", "any_of", "not",
+        "contains",
+        "not_contains",
+        "regex",
+        "json",
+        "code_block",
+        "python_syntax",
+        "python_tests",
+        "tests_kill_mutants",
+        "ast_rules",
+        "max_length",
+        "llm_judge",
+        "all_of",
+        "any_of",
+        "not",
     }
 
 
@@ -50,7 +65,7 @@ class ShoutParams(BaseModel):
     word: str
 
 
-def test_user_function_validators_sync_and_async() -> None:
+def test_user_function_validators_sync_and_async(check: Check) -> None:
     @register("test_shout", ShoutParams)
     def shout(output: str, ctx: CheckContext, params: ShoutParams) -> tuple[bool, str]:
         return params.word.upper() in output, f"Say {params.word.upper()} loudly."
@@ -67,7 +82,7 @@ def test_user_function_validators_sync_and_async() -> None:
     assert not failed.passed and failed.reason.endswith(".")
 
 
-def test_user_class_validator() -> None:
+def test_user_class_validator(check: Check) -> None:
     @register("test_always_no")
     class AlwaysNo:
         name = "test_always_no"
@@ -79,9 +94,14 @@ def test_user_class_validator() -> None:
 
 
 def test_check_all_reports_the_first_failure_with_every_verdict() -> None:
-    built = [validators.build(s) for s in (
-        {"contains": {"any_of": ["alpha"]}}, {"max_length": {"chars": 3}}, {"contains": {"any_of": ["zzz"]}},
-    )]
+    built = [
+        validators.build(s)
+        for s in (
+            {"contains": {"any_of": ["alpha"]}},
+            {"max_length": {"chars": 3}},
+            {"contains": {"any_of": ["zzz"]}},
+        )
+    ]
     verdict = asyncio.run(check_all(built, "alpha beta", CheckContext()))
     assert not verdict.passed and verdict.validator == "max_length"
     assert [v["passed"] for v in verdict.details["verdicts"]] == [True, False, False]

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from validator_helpers import check, py
 
-from validators import CheckContext, SandboxLimits, run_sandboxed
+from validators import CheckContext, SandboxLimits, Verdict, run_sandboxed
 from validators.sandbox import available_isolation
+
+Check = Callable[..., Verdict]
+Py = Callable[[str], str]
 
 ISOLATION = available_isolation()
 FAKE_KEY = "sk-ant-test-0123456789abcdefDONOTLEAK"
@@ -27,23 +29,25 @@ def ctx(fixtures: Callable[[dict[str, str]], CheckContext]) -> CheckContext:
     return fixtures({"test_hidden.py": HIDDEN})
 
 
-def test_infinite_loop_hits_a_time_limit(ctx: CheckContext) -> None:
+def test_infinite_loop_hits_a_time_limit(ctx: CheckContext, check: Check, py: Py) -> None:
     verdict = check(SPEC, py("def ok():\n    while True:\n        pass"), ctx)
     assert not verdict.passed
     assert verdict.details["limit_hit"] in {"cpu", "timeout"}
     assert "time limit" in verdict.reason
 
 
-def test_sleeping_forever_hits_the_wall_clock(ctx: CheckContext) -> None:
+def test_sleeping_forever_hits_the_wall_clock(ctx: CheckContext, check: Check, py: Py) -> None:
     verdict = check(SPEC, py("import time\n\ndef ok():\n    time.sleep(60)"), ctx)
     assert not verdict.passed and verdict.details["limit_hit"] == "timeout"
     assert "wall-clock" in verdict.reason
 
 
 @pytest.mark.skipif(ISOLATION.process_cap == "none", reason="no process cap on this host (root without a pids cgroup)")
-def test_fork_bomb_is_capped_and_cleaned_up(ctx: CheckContext) -> None:
-    bomb = "import os\n\ndef ok():\n    while True:\n        try:\n            os.fork()\n        except OSError:\n" \
-           "            pass"
+def test_fork_bomb_is_capped_and_cleaned_up(ctx: CheckContext, check: Check, py: Py) -> None:
+    bomb = (
+        "import os\n\ndef ok():\n    while True:\n        try:\n            os.fork()\n        except OSError:\n"
+        "            pass"
+    )
     spec = {"python_tests": {"tests": "test_hidden.py", "limits": {**SPEC_LIMITS, "wall_s": 2, "nproc": 8}}}
     verdict = check(spec, py(bomb), ctx)
     assert not verdict.passed
@@ -51,7 +55,7 @@ def test_fork_bomb_is_capped_and_cleaned_up(ctx: CheckContext) -> None:
     assert verdict.details["isolation"]["process_cap"] == ISOLATION.process_cap
 
 
-def test_memory_bomb_hits_the_memory_limit(ctx: CheckContext) -> None:
+def test_memory_bomb_hits_the_memory_limit(ctx: CheckContext, check: Check, py: Py) -> None:
     bomb = "def ok():\n    hog = []\n    while True:\n        hog.append(bytearray(10**7))"
     spec = {"python_tests": {"tests": "test_hidden.py", "limits": {**SPEC_LIMITS, "memory_mb": 256}}}
     verdict = check(spec, py(bomb), ctx)
@@ -59,7 +63,7 @@ def test_memory_bomb_hits_the_memory_limit(ctx: CheckContext) -> None:
     assert "memory limit" in verdict.reason
 
 
-def test_100mb_of_output_is_capped(ctx: CheckContext) -> None:
+def test_100mb_of_output_is_capped(ctx: CheckContext, check: Check, py: Py) -> None:
     flood = "import sys\n\ndef ok():\n    for _ in range(100):\n        sys.stdout.write('x' * 1_000_000)\n"
     verdict = check(SPEC, py(flood), ctx)
     assert not verdict.passed and verdict.details["limit_hit"] == "output_cap"
@@ -71,6 +75,8 @@ def test_api_key_does_not_reach_the_code(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
+    check: Check,
+    py: Py,
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     monkeypatch.setenv("GITHUB_TOKEN", FAKE_KEY)
@@ -82,14 +88,19 @@ def test_api_key_does_not_reach_the_code(
         assert FAKE_KEY not in text
 
 
-def test_writing_outside_the_temp_dir(ctx: CheckContext, tmp_path: Path) -> None:
+def test_writing_outside_the_temp_dir(ctx: CheckContext, tmp_path: Path, check: Check, py: Py) -> None:
     target = tmp_path / "escaped.txt"
-    writer = (f"import os\n\ndef ok():\n    print('CWD=' + os.getcwd())\n"
-              f"    open({str(target)!r}, 'w').write('x')\n    return True")
-    result = asyncio.run(run_sandboxed(
-        [sys.executable, "-c", "import solution; solution.ok()"], {"solution.py": writer},
-        SandboxLimits(wall_s=5),
-    ))
+    writer = (
+        f"import os\n\ndef ok():\n    print('CWD=' + os.getcwd())\n"
+        f"    open({str(target)!r}, 'w').write('x')\n    return True"
+    )
+    result = asyncio.run(
+        run_sandboxed(
+            [sys.executable, "-c", "import solution; solution.ok()"],
+            {"solution.py": writer},
+            SandboxLimits(wall_s=5),
+        )
+    )
     cwd = result.stdout.split("CWD=")[1].split()[0]
     assert Path(cwd).name.startswith("sandbox-") and not Path(cwd).exists()  # guaranteed everywhere
     if not result.isolation.readonly_filesystem:
@@ -99,14 +110,16 @@ def test_writing_outside_the_temp_dir(ctx: CheckContext, tmp_path: Path) -> None
 
 
 @pytest.mark.skipif(not ISOLATION.network, reason="no network namespace available (needs root on Linux)")
-def test_socket_to_localhost_never_connects(ctx: CheckContext) -> None:
+def test_socket_to_localhost_never_connects(ctx: CheckContext, check: Check, py: Py) -> None:
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         server.settimeout(0.2)
         port = server.getsockname()[1]
-        dialer = f"import socket\n\ndef ok():\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n" \
-                 "    return True"
+        dialer = (
+            f"import socket\n\ndef ok():\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+            "    return True"
+        )
         verdict = check(SPEC, py(dialer), ctx)
         with pytest.raises(TimeoutError):
             server.accept()

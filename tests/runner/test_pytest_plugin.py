@@ -1,0 +1,52 @@
+"""`pytest scenarios -m quick -n 2` runs the same engine as `harness run quick`, on xdist workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.results import OFFLINE_LABEL, load_results
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pytest_and_harness_run_give_the_same_verdicts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY" and not k.startswith("PYTEST_XDIST")}
+    db = tmp_path / "t.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "scenarios", "-m", "quick", "-n", "2", "-q",
+         "--harness-out", str(tmp_path / "pytest"), "--harness-db", str(db)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "5 passed" in proc.stdout
+    assert OFFLINE_LABEL in proc.stdout
+    via_pytest = load_results(tmp_path / "pytest" / "results.json")
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "quick", "--db", str(db), "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    via_run = load_results(tmp_path / "run" / "results.json")
+
+    def verdicts(results_path: Path) -> dict[str, tuple[bool, str | None, bool]]:
+        results = load_results(results_path)
+        return {t.scenario_id: (t.passed, t.answered_by, t.fallback_used) for t in results.tasks}
+
+    assert verdicts(tmp_path / "pytest" / "results.json") == verdicts(tmp_path / "run" / "results.json")
+    assert len(via_pytest.tasks) == 5
+    assert via_pytest.actual_cost_usd == pytest.approx(via_run.actual_cost_usd, abs=1e-9)
+
+
+def test_plugin_stays_out_of_unrelated_sessions(tmp_path: Path) -> None:
+    (tmp_path / "test_plain.py").write_text("def test_ok():\n    assert True\n")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", str(tmp_path / "test_plain.py")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "harness:" not in proc.stdout
+    assert not (ROOT / "runs").exists() or not any("pytest" in p.name for p in (ROOT / "runs").iterdir())
