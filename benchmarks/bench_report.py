@@ -14,11 +14,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "reports")]  # the repo's `reports`, and the test factory
-
-from reports_factory import build_results, large_tasks  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the repo's `reports`, and the test factory
 
 from reports import render_html, render_junit  # noqa: E402
+from tests.reports.reports_factory import build_results, large_tasks  # noqa: E402
 
 TASKS = 10_000
 

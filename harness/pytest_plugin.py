@@ -20,8 +20,8 @@ import pytest
 
 from harness.config import load_config
 from harness.models.registry import Registry, load_registry
-from harness.router.policy import FallbackPolicy, load_policy
 from harness.results import OFFLINE_LABEL
+from harness.router.policy import FallbackPolicy, load_policy
 from harness.runner.backend import LIVE_LABEL, Backend, is_live, open_backend
 from harness.runner.engine import SuiteRun, Trial
 from harness.runner.session import open_router

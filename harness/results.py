@@ -49,7 +49,7 @@ class TaskEntry(_Schema):
     task_type: str
     trial: int = Field(ge=1)
     passed: bool
-    fallback_used: bool
+    fallback_used: bool = Field(description="the task escalated past its first step, whether or not it then passed")
     answered_by: str | None = Field(description="model id the API reported for the final answer")
     cost_usd: float
     baseline_cost_usd_estimate: float

@@ -333,8 +333,9 @@ class Router:
 
     def _reserve(self, run: _TaskRun, worst: Decimal, model: str, estimate: int, max_tokens: int) -> None:
         """Stop before a call whose worst case (estimated prompt + max_tokens of output) could break a cap."""
-        checks: tuple[tuple[Literal["task", "run"], Decimal | None, Decimal], ...] = (("task", self.policy.task_budget_usd, run.spent + run.reserved),
-                  ("run", self.policy.run_budget_usd, self._run_spent + self._run_reserved))
+        checks: tuple[tuple[Literal["task", "run"], Decimal | None, Decimal], ...] = (
+            ("task", self.policy.task_budget_usd, run.spent + run.reserved),
+            ("run", self.policy.run_budget_usd, self._run_spent + self._run_reserved))
         for scope, cap, committed in checks:
             if cap is not None and committed + worst > cap:
                 raise _Stop(functools.partial(BudgetExceeded, scope=scope), (

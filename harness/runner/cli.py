@@ -210,6 +210,10 @@ def _banner(console: Console, offline: bool, data_label: str) -> None:
         console.print("[bold]LIVE: calls go to the Anthropic API and cost money.[/]")
 
 
+def _money(usd: float) -> str:
+    return format_usd(Decimal(str(usd)))
+
+
 def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) -> None:
     low, high = r.success_ci95
     console.print()
@@ -217,19 +221,21 @@ def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) ->
         chain = " -> ".join(dict.fromkeys(a.model_requested for a in task.attempts)) or "no call"
         mark = "[green]PASS[/]" if task.passed else "[red]FAIL[/]"
         why = f"  ({'; '.join(task.escalation_reasons)})" if task.escalation_reasons else ""
-        console.print(f"{mark} {task.scenario_id}#{task.trial}  {chain}  {format_usd(Decimal(str(task.cost_usd)))}"
-                      f"{why}", highlight=False)
+        console.print(f"{mark} {task.scenario_id}#{task.trial}  {chain}  {_money(task.cost_usd)}{why}", highlight=False)
     console.print()
-    console.print(f"Success rate      {r.success_rate:.0%} ({r.tasks_passed}/{r.tasks_total}; 95% CI {low:.0%}-{high:.0%})")
     dist = ", ".join(f"{m}: {n}" for m, n in sorted(r.model_distribution.items())) or "none"
-    console.print(f"Answered by       {dist}")
-    console.print(f"Fallback rate     {r.fallback_rate:.0%}")
-    console.print(f"Actual cost       {format_usd(Decimal(str(r.actual_cost_usd)))}")
-    console.print(f"All-premium       {format_usd(Decimal(str(r.baseline_cost_usd_estimate)))} (estimate: the "
-                  f"same tokens re-priced at {r.baseline_model})")
-    console.print(f"Savings           {format_usd(Decimal(str(r.savings_usd_estimate)))} ({r.savings_pct:.1f}%, estimate)")
+    rows = (
+        ("Success rate", f"{r.success_rate:.0%} ({r.tasks_passed}/{r.tasks_total}; 95% CI {low:.0%}-{high:.0%})"),
+        ("Answered by", dist),
+        ("Fallback rate", f"{r.fallback_rate:.0%}"),
+        ("Actual cost", _money(r.actual_cost_usd)),
+        ("All-premium", f"{_money(r.baseline_cost_usd_estimate)} (estimate: same tokens at {r.baseline_model})"),
+        ("Savings", f"{_money(r.savings_usd_estimate)} ({r.savings_pct:.1f}%, estimate)"),
+    )
+    for name, value in rows:
+        console.print(f"{name:<17} {value}", highlight=False, markup=False)
     if r.stop_reason:
-        console.print(f"[bold red]Stopped early:[/] {r.stop_reason}", markup=True)
+        console.print(f"[bold red]Stopped early:[/] {r.stop_reason}")
     for kind, path in written.items():
         console.print(f"{kind:5} {path}", highlight=False)
     _banner(console, r.offline, r.data_label)

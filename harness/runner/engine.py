@@ -86,9 +86,6 @@ class SuiteRun:
         self._on_end = on_task_end
         self.stop_reason: str | None = None
 
-    def _first_model(self, task_type: str) -> str:
-        return self.router.policy.chain_for(task_type, self.router.registry)[0][1].model_id
-
     def task_for(self, trial: Trial) -> Task:
         s = trial.scenario
         return Task(
@@ -130,7 +127,12 @@ class SuiteRun:
         return record
 
     def _record(self, trial: Trial, result: TaskResult, error: str | None, started: datetime) -> TaskRecord:
+        """Escalated = called a model past the chain's first step, whether or not it then passed: that is
+        the premium spend the economics (saving = 1 - 1/r - e) counts."""
         answered = [a for a in result.attempts if a.model_reported is not None]
+        first_step, first = self.router.policy.chain_for(trial.scenario.task_type.value, self.router.registry)[0]
+        escalated = any(a.step != first_step and a.outcome != "skipped" for a in result.attempts)
+        cheap_passed = any(a.outcome == "accepted" and a.step == first_step for a in result.attempts)
         return TaskRecord(
             run_id=self.run_id,
             task_key=trial.key,
@@ -138,10 +140,10 @@ class SuiteRun:
             task_type=trial.scenario.task_type.value,
             trial=trial.number,
             passed=result.passed,
-            fallback_used=result.fallback_used,
-            cheap_tier_passed=result.passed and not result.fallback_used,
+            fallback_used=escalated,
+            cheap_tier_passed=cheap_passed,
             answered_by=result.answered_by or (answered[-1].model_reported if answered else None),
-            first_model=self._first_model(trial.scenario.task_type.value),
+            first_model=first.model_id,
             cost_usd=result.cost_usd,
             baseline_cost_usd_estimate=baseline_estimate(result, self.baseline_model, self.router.registry),
             latency_s=result.latency_s,

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from harness.models.pricing import ZERO, usd_float
+from harness.models.usage import Usage
 from harness.results import AttemptResult, GroupSummary, RunResults, TaskEntry
 from harness.stats import percentile, wilson_interval
 from harness.telemetry.records import RunRecord, StoredAttempt, TaskRecord
-from harness.models.usage import Usage
 
 OUTPUT_LIMIT = 20_000
 """Characters of each final answer kept in results.json; the full text stays in telemetry."""

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reports_factory import build_results, sample_tasks
 
 from harness.results import RunResults
+from tests.reports.reports_factory import build_results, sample_tasks
 
 
 @pytest.fixture

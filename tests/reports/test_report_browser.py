@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reports_factory import STARTED
 
 from harness.results import OFFLINE_LABEL, RunResults
 from reports import HistoryPoint, render_html
+from tests.reports.reports_factory import STARTED
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

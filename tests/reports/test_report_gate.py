@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reports_factory import build_results, sample_tasks
 
 from harness.cli import main
 from harness.results import RunResults
 from reports import GateThresholds, evaluate
+from tests.reports.reports_factory import build_results, sample_tasks
 
 WriteResults = Callable[[RunResults], Path]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from reports_factory import STARTED, build_results, large_tasks, sample_tasks
 
 from harness.results import OFFLINE_LABEL, RunResults
 from reports import HistoryPoint, render_html
 from reports.text import TRUNCATED_NOTE
+from tests.reports.reports_factory import STARTED, build_results, large_tasks, sample_tasks
 
 
 def test_headline_banner_and_estimate_labels(results: RunResults) -> None:

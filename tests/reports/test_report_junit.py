@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from reports_factory import attempt, build_results, sample_tasks, task
 
 from harness.results import RunResults
 from reports import render_junit
+from tests.reports.reports_factory import attempt, build_results, sample_tasks, task
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("junit-10.xsd"))))
 

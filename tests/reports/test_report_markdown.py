@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from reports_factory import attempt, build_results, sample_tasks, task
-
 from harness.results import OFFLINE_LABEL, RunResults
 from reports import render_markdown
+from tests.reports.reports_factory import attempt, build_results, sample_tasks, task
 
 
 def test_headline_with_labels_failures_and_escalations(results: RunResults) -> None:

@@ -78,7 +78,8 @@ def test_escalations_are_real_and_explained(quick_run: tuple[RunResults, Path, i
     assert escalated, "the bundled quick suite exercises at least one escalation"
     for task in escalated:
         assert task.attempts[0].model_requested == cheap
-        assert task.answered_by == premium
+        assert premium in [a.model_requested for a in task.attempts]
+        assert task.answered_by == premium or not task.passed
         assert task.escalation_reasons and "rejected by" in task.escalation_reasons[0]
         assert f"{task.scenario_id}#{task.trial}" in output
     assert results.fallback_rate == len(escalated) / results.tasks_total

@@ -16,10 +16,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from telemetry_builders import START, add_task, attempt, run_record
 
 from harness.models import load_registry
 from harness.telemetry import Analysis, TelemetryStore, analyze
+from tests.telemetry.telemetry_builders import START, add_task, attempt, run_record
 
 REGISTRY = load_registry()
 

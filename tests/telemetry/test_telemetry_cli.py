@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from telemetry_builders import START, add_task, run_record
 
 from harness.cli import main
 from harness.telemetry import TelemetryStore, analyze
 from harness.telemetry.dashboard import render
+from tests.telemetry.telemetry_builders import START, add_task, run_record
 
 
 @pytest.fixture

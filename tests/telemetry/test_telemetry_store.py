@@ -14,13 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from telemetry_builders import CHEAP_CALL, START, add_task, attempt, run_record
 
 import harness.telemetry.store as store_module
 from harness.errors import UserError
 from harness.models import Usage, load_registry
 from harness.telemetry import TelemetryStore
 from harness.telemetry.store import from_pusd, to_pusd
+from tests.telemetry.telemetry_builders import CHEAP_CALL, START, add_task, attempt, run_record
 
 REPO = Path(__file__).resolve().parents[2]
 
