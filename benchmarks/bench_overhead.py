@@ -1,6 +1,6 @@
 """Per-call overhead of our Router vs the raw SDK and LiteLLM's Router, on the emulator at zero latency.
 
-    .venv/bin/python benchmarks/bench_overhead.py [--calls 1000] [--warmup 200] [--repeats 5] [--skip-litellm]
+    .venv/bin/python benchmarks/bench_overhead.py [--calls 500] [--warmup 200] [--repeats 9] [--skip-litellm]
 
 Three clients, each in its own process, call the same emulator (127.0.0.1, no added latency,
 served from this process, which does nothing else meanwhile), sequentially, one call at a time:
@@ -37,9 +37,9 @@ def _figure(name: str, values: list[float], **extra: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=1000, help="timed calls per batch (per client, per repeat)")
+    parser.add_argument("--calls", type=int, default=500, help="timed calls per batch (per client, per repeat)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed calls per client before the first batch")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--skip-litellm", action="store_true")
     args = parser.parse_args()
     if args.calls < 1 or args.repeats < 1 or args.warmup < 0:
@@ -60,6 +60,8 @@ def main() -> None:
             workers.append(Worker("litellm", [str(LITELLM_PYTHON), str(BENCH_DIR / "litellm_worker.py"),
                                               emulator.base_url, *counts], env))
         try:
+            for worker in workers:  # started together above, so their imports and warm-ups overlap
+                worker.wait_ready()
             for repeat in range(args.repeats):
                 shift = repeat % len(workers)
                 for worker in workers[shift:] + workers[:shift]:

@@ -63,7 +63,13 @@ class Worker:
             list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True,
             env={**os.environ, **(env or {})}, cwd=cwd, bufsize=1,
         )
-        self.ready = self._read()  # the worker's first line: its set-up is done (and what it is)
+        self.ready: dict[str, Any] = {}
+
+    def wait_ready(self) -> dict[str, Any]:
+        """The worker's first line: its set-up (imports, client, warm-up) is done, and what it runs."""
+        if not self.ready:
+            self.ready = self._read()
+        return self.ready
 
     def _read(self) -> dict[str, Any]:
         assert self._proc.stdout is not None
