@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import BENCH_DIR, KEY_ENV, Worker, emit, load_average, percentile, spread  # noqa: E402
+from benchlib import BENCH_DIR, KEY_ENV, Worker, emit, load_average, percentile, spread
 
-from harness.emulator import Emulator  # noqa: E402
+from harness.emulator import Emulator
 
 LITELLM_PYTHON = BENCH_DIR / ".venv-litellm" / "bin" / "python"
 GOAL_S = 0.001

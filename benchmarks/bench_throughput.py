@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import KEY_ENV, emit, load_average, spread  # noqa: E402
+from benchlib import KEY_ENV, emit, load_average, spread
 
 GOAL_RATIO = 1.3
 SCENARIOS = 10
@@ -147,7 +147,7 @@ def main() -> None:
     s = spread(walls)
     common = {"tasks": args.tasks, "concurrency": args.concurrency, "latency_ms": args.latency_ms,
               "load_before": load_before, "load_after": load_average()}
-    emit(f"throughput_{args.tasks}_tasks_c{args.concurrency}", median_s=s["median"], min_s=s["min"], max_s=s["max"],
+    emit("throughput_wall", median_s=s["median"], min_s=s["min"], max_s=s["max"],
          runs=len(walls), ideal_s=ideal, attempts=runs[0]["attempts"], **common)
     ratios = [w / ideal for w in walls]
     r = spread(ratios)

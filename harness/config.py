@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 
 CONFIG_ENV = "HARNESS_CONFIG"
 
@@ -57,9 +57,8 @@ def load_config(directory: Path | None = None) -> ProjectConfig:
         try:
             config = ProjectConfig(source=path, **section)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise UserError(f"{path}: [tool.harness] field '{field}': {first['msg']}") from None
+            field, problem = first_error(exc)
+            raise UserError(f"{path}: [tool.harness] field '{field}': {problem}") from None
         root = path.parent
         updates: dict[str, Path] = {"telemetry_db": root / config.telemetry_db}
         if config.models_file is not None:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 from harness.models.usage import Usage
 
 SCHEMA_VERSION = 1
@@ -129,9 +129,8 @@ def load_results(path: Path) -> RunResults:
     try:
         results = RunResults.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: not a results.json: field {where}: {first['msg']}") from None
+        field, problem = first_error(exc)
+        raise UserError(f"{path}: not a results.json: field {field}: {problem}") from None
     if results.schema_version != SCHEMA_VERSION:
         raise UserError(f"{path}: schema_version {results.schema_version}, this harness reads {SCHEMA_VERSION}")
     return results

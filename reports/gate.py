@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 from harness.results import RunResults
 from reports.text import pct, usd
 
@@ -39,9 +39,8 @@ class GateThresholds(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(section)"
-            raise UserError(f"{source} field '{field}': {first['msg']}") from None
+            field, problem = first_error(exc, "(section)")
+            raise UserError(f"{source} field '{field}': {problem}") from None
 
     @property
     def empty(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from harness.errors import first_error
 from validators.base import CheckContext, UnknownValidatorError, Validator, ValidatorParamsError, Verdict
 
 T = TypeVar("T")
@@ -89,9 +90,7 @@ def build(spec: Mapping[str, Any] | str) -> Validator:
     try:
         params = params_model.model_validate({} if value is None else value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "params"
-        raise ValidatorParamsError(name, field, first["msg"]) from None
+        raise ValidatorParamsError(name, *first_error(exc, "params")) from None
     built: Validator = factory(params)
     return built
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 from harness.models.usage import Usage
 
 TierName = Literal["cheap", "capable", "premium"]
@@ -74,9 +74,8 @@ class CassetteStore:
             try:
                 loaded = _CASSETTE_FILE.validate_json(file.read_bytes())
             except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"])
-                raise UserError(f"{file}: cassette field '{field}': {first['msg']}") from None
+                field, problem = first_error(exc)
+                raise UserError(f"{file}: cassette field '{field}': {problem}") from None
             for cassette in loaded if isinstance(loaded, list) else [loaded]:
                 self.add(cassette)
                 count += 1

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 
 FaultToken = Annotated[
     str,
@@ -74,9 +74,8 @@ class FaultPlan(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "(plan)"
-            raise UserError(f"{path}: fault plan field '{field}': {first['msg']}") from None
+            field, problem = first_error(exc, "(plan)")
+            raise UserError(f"{path}: fault plan field '{field}': {problem}") from None
 
 
 @dataclass(frozen=True)

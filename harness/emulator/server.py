@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.emulator.cassettes import Cassette, CassetteStore, prompt_fingerprint
 from harness.emulator.faults import Fault, FaultInjector, FaultPlan
+from harness.errors import first_error
 from harness.models.registry import ModelInfo, Registry, load_registry
 from harness.models.usage import Usage
 
@@ -181,9 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = _MessagesBody.model_validate_json(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            self._reply_error(400, "invalid_request_error", f"{where}: {first['msg']}", request_id)
+            field, problem = first_error(exc, "body")
+            self._reply_error(400, "invalid_request_error", f"{field}: {problem}", request_id)
             return
         model = emulator.model_info(body.model)
         if model is None:

@@ -11,9 +11,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.models.pricing import usd_float
 from harness.models.usage import Usage
-from harness.results import AttemptResult, Outcome
+from harness.results import Outcome
 
 
 class Attempt(BaseModel):
@@ -39,22 +38,6 @@ class Attempt(BaseModel):
     started_at: datetime
     finished_at: datetime
     moved_on: str | None = Field(default=None, description="why the router left this step after this attempt")
-
-    def to_result(self) -> AttemptResult:
-        """The results.json row (money rounded at this boundary only)."""
-        return AttemptResult(
-            step=self.step,
-            model_requested=self.model_requested,
-            model_reported=self.model_reported,
-            outcome=self.outcome,
-            reason=self.reason,
-            validator=self.validator,
-            error_kind=self.error_kind,
-            usage=self.usage,
-            cost_usd=usd_float(self.cost_usd),
-            latency_s=self.latency_s,
-            repair=self.repair,
-        )
 
 
 class TaskResult(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, 
 from tenacity import RetryCallState, wait_exponential, wait_random
 
 from harness.config import ProjectConfig
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 from harness.models.registry import Registry, Tier, UnknownModelError
 from harness.router.breaker import BreakerSettings
 
@@ -231,9 +231,8 @@ def load_policy(name: str, config: ProjectConfig, registry: Registry) -> Fallbac
         else:
             policy = FallbackPolicy(name=name, **data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(policy)"
-        raise UserError(f"{where} field '{field}': {first['msg']}") from None
+        field, problem = first_error(exc, "(policy)")
+        raise UserError(f"{where} field '{field}': {problem}") from None
     except TypeError as exc:
         raise UserError(f"{where}: {exc}") from None
     try:

@@ -27,7 +27,6 @@ class StoreSink:
     async def record(self, attempt: Attempt) -> None:
         seq = self._seq[attempt.task_id]
         self._seq[attempt.task_id] = seq + 1
-        usage = attempt.usage
         await self._store.arecord_attempt(
             AttemptRecord(
                 run_id=self._run_id,
@@ -41,11 +40,7 @@ class StoreSink:
                 validator=attempt.validator,
                 error_kind=attempt.error_kind,
                 repair=attempt.repair,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_write_5m_tokens=usage.cache_write_5m_tokens,
-                cache_write_1h_tokens=usage.cache_write_1h_tokens,
-                cache_read_tokens=usage.cache_read_tokens,
+                **attempt.usage.model_dump(),
                 cost_usd=attempt.cost_usd,
                 latency_s=attempt.latency_s,
                 request_id=attempt.request_id,

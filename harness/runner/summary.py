@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from harness.models.pricing import ZERO, usd_float
-from harness.models.usage import Usage
 from harness.results import AttemptResult, GroupSummary, RunResults, TaskEntry
 from harness.stats import percentile, wilson_interval
 from harness.telemetry.records import RunRecord, StoredAttempt, TaskRecord
@@ -30,13 +29,7 @@ def _attempt_result(a: StoredAttempt) -> AttemptResult:
         reason=a.escalation_reason or a.reason,
         validator=a.validator,
         error_kind=a.error_kind,
-        usage=Usage(
-            input_tokens=a.input_tokens,
-            output_tokens=a.output_tokens,
-            cache_write_5m_tokens=a.cache_write_5m_tokens,
-            cache_write_1h_tokens=a.cache_write_1h_tokens,
-            cache_read_tokens=a.cache_read_tokens,
-        ),
+        usage=a.usage,
         cost_usd=usd_float(a.cost_usd),
         latency_s=a.latency_s,
         repair=a.repair,

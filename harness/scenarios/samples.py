@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.emulator import Cassette, approx_tokens, prompt_fingerprint
-from harness.errors import UserError
+from harness.errors import UserError, first_error
 from harness.models.usage import Usage
 from harness.scenarios.scenario import Scenario, ScenarioError, read_yaml
 
@@ -79,9 +79,7 @@ def load_samples(scenario: Scenario, path: Path | None = None) -> SampleSet:
     try:
         return SampleSet.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        raise ScenarioError(path, field, first["msg"]) from None
+        raise ScenarioError(path, *first_error(exc, "(file)")) from None
 
 
 def approximate_usage(scenario: Scenario, answers: Iterable[SampleAnswer], turn: int) -> Usage:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
+from harness.models.usage import Usage
+
 RunStatus = Literal["running", "complete", "incomplete", "stopped"]
 Outcome = Literal["accepted", "rejected", "error", "skipped", "judge"]
 AttemptState = Literal["pending", "final", "abandoned"]
@@ -97,6 +99,12 @@ class AttemptRecord(_Record):
     task_type: str
     started_at: datetime
     finished_at: datetime
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(input_tokens=self.input_tokens, output_tokens=self.output_tokens,
+                     cache_write_5m_tokens=self.cache_write_5m_tokens,
+                     cache_write_1h_tokens=self.cache_write_1h_tokens, cache_read_tokens=self.cache_read_tokens)
 
 
 class StoredAttempt(AttemptRecord):
