@@ -49,6 +49,7 @@ def main() -> None:
 
     medians: dict[str, list[float]] = {}
     p99s: dict[str, list[float]] = {}
+    rss: dict[str, float] = {}
     load_before = load_average()
     with Emulator() as emulator:
         env = {KEY_ENV: emulator.api_key}
@@ -65,7 +66,9 @@ def main() -> None:
             for repeat in range(args.repeats):
                 shift = repeat % len(workers)
                 for worker in workers[shift:] + workers[:shift]:
-                    times = worker.run()["times"]
+                    batch = worker.run()
+                    times = batch["times"]
+                    rss[worker.label] = max(rss.get(worker.label, 0.0), batch["maxrss_mib"])
                     medians.setdefault(worker.label, []).append(statistics.median(times))
                     p99s.setdefault(worker.label, []).append(percentile(times, 99))
         finally:
@@ -78,16 +81,21 @@ def main() -> None:
     for label, name in labels.items():
         if label in medians:
             _figure(name, medians[label], p99_s=statistics.median(p99s[label]), p99_min_s=min(p99s[label]),
-                    p99_max_s=max(p99s[label]), **common, **{"versions": versions[label]})
+                    p99_max_s=max(p99s[label]), peak_rss_mib=rss[label], **common, versions=versions[label])
     ours = [b - a for a, b in zip(medians["raw"], medians["router"], strict=True)]
-    _figure("overhead_added_ours", ours, goal_s=GOAL_S, goal_met=statistics.median(ours) < GOAL_S)
+    # A difference of two noisy medians: it can come out negative in a tiny (--quick) run, hence "signed".
+    _figure("overhead_added_ours", ours, signed=True, goal_s=GOAL_S, goal_met=statistics.median(ours) < GOAL_S)
     if "litellm" in medians:
         theirs = [c - a for a, c in zip(medians["raw"], medians["litellm"], strict=True)]
-        _figure("overhead_added_litellm", theirs)
+        _figure("overhead_added_litellm", theirs, signed=True)
         ratio = [b / c for b, c in zip(medians["router"], medians["litellm"], strict=True)]
         s = spread(ratio)
         emit("overhead_ratio_ours_vs_litellm", median=s["median"], min=s["min"], max=s["max"], runs=len(ratio),
              unit="x", meaning="our time per call / LiteLLM's time per call (below 1: we are faster)")
+        added = [o / t for o, t in zip(ours, theirs, strict=True)]
+        s = spread(added)
+        emit("overhead_added_ratio_ours_vs_litellm", median=s["median"], min=s["min"], max=s["max"], runs=len(added),
+             unit="x", signed=True, meaning="our added overhead / LiteLLM's added overhead, both vs the raw SDK")
 
     print(f"  raw SDK {statistics.median(medians['raw']) * 1e3:.3f} ms/call, our Router "
           f"{statistics.median(medians['router']) * 1e3:.3f} ms/call: added {statistics.median(ours) * 1e3:.3f} ms "

@@ -7,7 +7,9 @@ The emulator is served from this process; each repeat runs the runner in a fresh
 behind a per-model limit of `--concurrency`, so all 64 may be in flight to Sonnet at once), the
 default policy, `SuiteRun` with telemetry on in a temporary SQLite database. The tasks are 10
 synthetic scenarios x N/10 trials with cheap text validators that the emulator's answer passes, so
-every task is one call and the ideal wall time is tasks x latency / concurrency.
+every task is one call and the ideal wall time is tasks x latency / concurrency. Interleaved with
+each repeat, the same calls through a bare `AsyncAnthropic` under an asyncio semaphore give the
+floor that the SDK and its HTTP pool alone reach on this machine.
 Goal: within 1.3x of ideal. Peak memory is the child's `ru_maxrss`; tracemalloc's peak of Python
 allocations during the run is reported beside it (tracemalloc slows the run, so it is a separate run).
 """
@@ -30,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchlib import KEY_ENV, emit, load_average, spread
+from benchlib import CHEAP, KEY_ENV, PROMPT, emit, load_average, spread
 
 GOAL_RATIO = 1.3
 SCENARIOS = 10
@@ -80,9 +82,9 @@ async def run_suite(base_url: str, key: str, tasks: int, concurrency: int, folde
         async with open_router(backend, policy, registry, store, run.run_id, per_model=concurrency) as router:
             suite_run = SuiteRun(router=router, store=store, run_id=run.run_id, baseline_model=run.baseline_model,
                                  concurrency=concurrency)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await suite_run.run(trials)
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         store.finish_run(run.run_id, "complete")
         stored = store.tasks_for_run(run.run_id)
         attempts = store.attempts_for_run(run.run_id)
@@ -91,16 +93,38 @@ async def run_suite(base_url: str, key: str, tasks: int, concurrency: int, folde
     if len(stored) != len(trials) or passed != len(trials) or first_tier != len(trials):
         raise RuntimeError(f"expected {len(trials)} tasks all settled by the first step; stored {len(stored)}, "
                            f"passed {passed}, first-tier {first_tier}, stop reason {suite_run.stop_reason}")
-    return {"wall_s": wall, "tasks": len(trials), "attempts": len(attempts)}
+    return {"wall_s": wall, "run_cpu_s": cpu, "tasks": len(trials), "attempts": len(attempts)}
+
+
+async def run_raw(base_url: str, key: str, tasks: int, concurrency: int) -> dict[str, object]:
+    """The floor: the same number of bare SDK calls under the same concurrency, no router, no telemetry."""
+    import anthropic
+
+    slots = asyncio.Semaphore(concurrency)
+    async with anthropic.AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0) as client:
+        async def one() -> None:
+            async with slots:
+                await client.messages.create(model=CHEAP, max_tokens=512,
+                                             messages=[{"role": "user", "content": PROMPT}])
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one() for _ in range(tasks)))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"wall_s": wall, "run_cpu_s": cpu, "tasks": tasks, "attempts": tasks}
 
 
 def worker(args: argparse.Namespace) -> None:
-    """Child side: one run, then one JSON line with its wall time and peak memory."""
+    """Child side: one run, then one JSON line with its wall time, CPU time and peak memory."""
     key = os.environ[KEY_ENV]
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         if args.tracemalloc:
             tracemalloc.start()
-        result = asyncio.run(run_suite(args.base_url, key, args.tasks, args.concurrency, Path(tmp)))
+        cpu = time.process_time()
+        if args.raw:
+            result = asyncio.run(run_raw(args.base_url, key, args.tasks, args.concurrency))
+        else:
+            result = asyncio.run(run_suite(args.base_url, key, args.tasks, args.concurrency, Path(tmp)))
+        result["process_cpu_s"] = time.process_time() - cpu  # set-up and imports included
         if args.tracemalloc:
             result["tracemalloc_peak_bytes"] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
@@ -108,9 +132,11 @@ def worker(args: argparse.Namespace) -> None:
     print(json.dumps(result), flush=True)
 
 
-def run_child(base_url: str, key: str, args: argparse.Namespace, *, trace: bool) -> dict[str, float]:
+def run_child(base_url: str, key: str, args: argparse.Namespace, *, trace: bool = False,
+              raw: bool = False) -> dict[str, float]:
     argv = [sys.executable, str(Path(__file__).resolve()), "--worker", "--base-url", base_url,
-            "--tasks", str(args.tasks), "--concurrency", str(args.concurrency)] + (["--tracemalloc"] if trace else [])
+            "--tasks", str(args.tasks), "--concurrency", str(args.concurrency)]
+    argv += (["--tracemalloc"] if trace else []) + (["--raw"] if raw else [])
     done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, KEY_ENV: key},
                           timeout=600, check=False)
     if done.returncode != 0:
@@ -128,6 +154,7 @@ def main() -> None:
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the extra run under tracemalloc")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tracemalloc", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.tasks < SCENARIOS or args.tasks % SCENARIOS or args.concurrency < 1 or args.repeats < 1:
@@ -141,14 +168,25 @@ def main() -> None:
     ideal = args.tasks * args.latency_ms / 1000 / args.concurrency
     load_before = load_average()
     with Emulator(faults=FaultPlan(latency_ms=args.latency_ms)) as emulator:
-        runs = [run_child(emulator.base_url, emulator.api_key, args, trace=False) for _ in range(args.repeats)]
+        runs, raws = [], []
+        for _ in range(args.repeats):  # interleaved, so load drifts hit both alike
+            runs.append(run_child(emulator.base_url, emulator.api_key, args))
+            raws.append(run_child(emulator.base_url, emulator.api_key, args, raw=True))
         traced = None if args.no_tracemalloc else run_child(emulator.base_url, emulator.api_key, args, trace=True)
     walls = [r["wall_s"] for r in runs]
     s = spread(walls)
     common = {"tasks": args.tasks, "concurrency": args.concurrency, "latency_ms": args.latency_ms,
               "load_before": load_before, "load_after": load_average()}
     emit("throughput_wall", median_s=s["median"], min_s=s["min"], max_s=s["max"],
-         runs=len(walls), ideal_s=ideal, attempts=runs[0]["attempts"], **common)
+         runs=len(walls), ideal_s=ideal, attempts=runs[0]["attempts"],
+         cpu_in_run_s=statistics.median(r_["run_cpu_s"] for r_ in runs),
+         process_cpu_s=statistics.median(r_["process_cpu_s"] for r_ in runs), **common)
+    raw_walls = [r_["wall_s"] for r_ in raws]
+    w = spread(raw_walls)
+    emit("throughput_raw_sdk_wall", median_s=w["median"], min_s=w["min"], max_s=w["max"], runs=len(raw_walls),
+         ideal_s=ideal, meaning="same calls, bare AsyncAnthropic + semaphore: the floor without router or telemetry",
+         cpu_in_run_s=statistics.median(r_["run_cpu_s"] for r_ in raws),
+         process_cpu_s=statistics.median(r_["process_cpu_s"] for r_ in raws), **common)
     ratios = [w / ideal for w in walls]
     r = spread(ratios)
     emit("throughput_vs_ideal", median=r["median"], min=r["min"], max=r["max"], runs=len(ratios), unit="x",
@@ -161,8 +199,8 @@ def main() -> None:
     emit("throughput_peak_rss", median=m["median"], min=m["min"], max=m["max"], runs=len(rss), unit="MiB",
          meaning="runner process ru_maxrss (emulator excluded)", **figures)
     print(f"  {args.tasks} tasks at concurrency {args.concurrency}, {args.latency_ms:g} ms latency: median "
-          f"{statistics.median(walls):.2f} s (ideal {ideal:.2f} s, {r['median']:.2f}x; goal <= {GOAL_RATIO}x), "
-          f"peak RSS {m['median']:.0f} MiB")
+          f"{statistics.median(walls):.2f} s (ideal {ideal:.2f} s, {r['median']:.2f}x; goal <= {GOAL_RATIO}x; bare SDK "
+          f"{w['median']:.2f} s), peak RSS {m['median']:.0f} MiB")
 
 
 if __name__ == "__main__":

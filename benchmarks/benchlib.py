@@ -45,6 +45,13 @@ def emit(name: str, **figures: Any) -> None:
     print(json.dumps({"name": name, **figures}), flush=True)
 
 
+def maxrss_mib() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def load_average() -> str:
     try:
         one, five, fifteen = os.getloadavg()
@@ -105,7 +112,7 @@ def serve_batches(setup_info: dict[str, Any], batch: Any) -> None:
         if line.strip() != "run":
             continue
         try:
-            result = batch()
+            result = {**batch(), "maxrss_mib": maxrss_mib()}
         except Exception as exc:  # reported to the parent, which stops with this message
             result = {"error": f"{type(exc).__name__}: {exc}"}
         print(json.dumps(result), flush=True)

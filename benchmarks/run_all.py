@@ -35,6 +35,9 @@ VALUE_KEYS = ("median_s", "per_s", "median")
 SPREAD_KEYS = (("min_s", "max_s"), ("min", "max"))
 TIMEOUT_S = 1800
 
+LITELLM_ONLY = ("overhead_litellm_router", "overhead_added_litellm", "overhead_ratio_ours_vs_litellm",
+                "overhead_added_ratio_ours_vs_litellm")
+
 
 @dataclass(frozen=True)
 class Bench:
@@ -51,16 +54,15 @@ class Bench:
 
 BENCHES = (
     Bench("bench_overhead.py", quick=("--calls", "30", "--warmup", "10", "--repeats", "2"), litellm_flag=True,
-          expected=("overhead_raw_sdk", "overhead_our_router", "overhead_added_ours")),
+          expected=("overhead_raw_sdk", "overhead_our_router", "overhead_added_ours", *LITELLM_ONLY)),
     Bench("bench_throughput.py",
           quick=("--tasks", "100", "--concurrency", "16", "--latency-ms", "20", "--repeats", "1", "--no-tracemalloc"),
-          expected=("throughput_wall", "throughput_vs_ideal", "throughput_peak_rss")),
+          expected=("throughput_wall", "throughput_raw_sdk_wall", "throughput_vs_ideal", "throughput_peak_rss")),
     Bench("bench_sandbox.py", full=("20",), quick=("2",)),
     Bench("bench_analyze.py", quick=("--attempts", "5000", "--single", "200", "--repeat", "2"), runs=3,
           quick_runs=1),
     Bench("bench_report.py", quick=("--repeat", "1")),
 )
-LITELLM_ONLY = ("overhead_litellm_router", "overhead_added_litellm", "overhead_ratio_ours_vs_litellm")
 
 
 @dataclass
@@ -145,8 +147,8 @@ def _fmt(value: float | None, key: str, unit: str | None) -> str:
     return f"{value:.4g}" + (f" {unit}" if unit else "")
 
 
-NOTE_KEYS = ("p99_s", "p90_s", "ideal_s", "goal_s", "goal", "goal_met", "tracemalloc_peak_mib", "calls", "tasks",
-             "html_bytes")
+NOTE_KEYS = ("p99_s", "p90_s", "ideal_s", "cpu_in_run_s", "goal_s", "goal", "goal_met",
+             "tracemalloc_peak_mib", "peak_rss_mib", "calls", "tasks", "html_bytes")
 
 
 def _note(figure: Figure) -> str:
@@ -159,6 +161,8 @@ def _note(figure: Figure) -> str:
             parts.append(f"{key[:-2]} {_fmt(float(value), 'median_s', None)}")
         elif key == "tracemalloc_peak_mib":
             parts.append(f"tracemalloc peak {value:.0f} MiB")
+        elif key == "peak_rss_mib":
+            parts.append(f"client peak RSS {value:.0f} MiB")
         elif key == "html_bytes":
             parts.append(f"html {value / 2**20:.1f} MiB")
         else:

@@ -67,6 +67,9 @@ class _Session:
             offline=not live, data_label=LIVE_LABEL if live else OFFLINE_LABEL, started_at=datetime.now(UTC)))
 
     def run_trial(self, trial: Trial) -> TaskRecord:
+        stop_reason = self.store.get_run(self.run_id).stop_reason
+        if stop_reason is not None:
+            pytest.skip(f"the run stopped: {stop_reason}")
         if self._suite_run is None:
             self.backend = self._sync.enter_context(
                 open_backend(list(self.scenarios.values()), replay=None, record=None))
@@ -74,7 +77,12 @@ class _Session:
                 open_router(self.backend, self.policy, self.registry, self.store, self.run_id)))
             self._suite_run = SuiteRun(router=router, store=self.store, run_id=self.run_id,
                                        baseline_model=self.policy.steps[-1].model_id, concurrency=1)
-        return self._loop.run_until_complete(self._suite_run.run_trial(trial))
+        record = self._loop.run_until_complete(self._suite_run.run_trial(trial))
+        if record is None:
+            reason = self._suite_run.stop_reason or "the run stopped"
+            self.store.note_stop(self.run_id, reason)
+            raise ScenarioFailed(f"the run stopped: {reason}")
+        return record
 
     def close(self) -> None:
         self._loop.run_until_complete(self._async.aclose())
@@ -161,9 +169,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.close()
         return
     store = state.store
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    store.finish_run(state.run_id, "incomplete" if interrupted else "complete",
-                     "pytest session interrupted" if interrupted else None)
+    stop_reason = store.get_run(state.run_id).stop_reason
+    if stop_reason is not None:
+        store.finish_run(state.run_id, "stopped", stop_reason)
+    elif exitstatus == pytest.ExitCode.INTERRUPTED:
+        store.finish_run(state.run_id, "incomplete", "pytest session interrupted")
+    else:
+        store.finish_run(state.run_id, "complete")
     scenarios = {s.id: s.title for s in state.scenarios.values()}
     results = summarize(store.get_run(state.run_id), store.tasks_for_run(state.run_id),
                         store.attempts_for_run(state.run_id), scenarios)

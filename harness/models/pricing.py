@@ -67,6 +67,7 @@ def usd_float(amount: Decimal) -> float:
 
 def format_usd(amount: Decimal) -> str:
     """Human display: cents for large amounts, more digits for the sub-cent costs of single calls."""
-    if abs(amount) >= 1:
-        return f"${amount:,.2f}"
-    return f"${amount:.4f}" if abs(amount) >= Decimal("0.01") else f"${amount:.6f}"
+    sign, size = ("-" if amount < 0 else ""), abs(amount)
+    if size >= 1:
+        return f"{sign}${size:,.2f}"
+    return f"{sign}${size:.4f}" if size >= Decimal("0.01") else f"{sign}${size:.6f}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ REPAIR_PROMPT = (
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 class RoutingError(Exception):
     """The task ended without an accepted answer; `result` holds every attempt made."""
 
@@ -78,6 +82,15 @@ def estimate_prompt_tokens(system: str | None, messages: tuple[Message, ...]) ->
     """Approximate prompt tokens (see CHARS_PER_TOKEN); used for window fit and budget checks."""
     chars = len(system or "") + sum(len(m.content) for m in messages)
     return math.ceil(chars / CHARS_PER_TOKEN) + MESSAGE_OVERHEAD_TOKENS * (len(messages) + 1)
+
+
+def _unchecked(exc: BaseException) -> tuple[str, str]:
+    """(error kind, reason) for an answer that was paid for but could not be checked."""
+    if isinstance(exc, _Stop):
+        return "judge_failed", exc.message
+    if isinstance(exc, Exception):
+        return "validator_crashed", f"a validator crashed: {type(exc).__name__}: {exc}"
+    return "cancelled", "cancelled while checking the answer"
 
 
 def _k(tokens: int) -> str:
@@ -138,7 +151,9 @@ class Router:
         sink: AttemptSink | None = None,
         clock: Clock | None = None,
         breakers: BreakerBoard | None = None,
+        already_spent: Decimal = Decimal(0),
     ) -> None:
+        """`already_spent` carries a resumed run's spend, so its run budget still counts it."""
         self.policy = policy.resolved(registry)
         self.registry = registry
         self.providers = dict(providers)
@@ -149,7 +164,7 @@ class Router:
         self.sink = sink
         self.clock = clock or SystemClock()
         self.breakers = breakers or BreakerBoard(self.policy.breaker, self.clock)
-        self._run_spent = Decimal(0)
+        self._run_spent = already_spent
         self._run_reserved = Decimal(0)
 
     @classmethod
@@ -224,9 +239,12 @@ class Router:
                 return reason
             try:
                 verdict = await self._check(run, index, completion.text)
-            except asyncio.CancelledError:  # the call was made and billed: keep it in the record
-                await self._record(run, **common, outcome="error", reason="cancelled while checking the answer",
-                                   error_kind="cancelled", finished_at=_now())
+            except BaseException as exc:  # the call was made and billed: keep it in the record, whatever happened
+                kind, reason = _unchecked(exc)
+                await self._record(run, **common, outcome="error", reason=reason, error_kind=kind, finished_at=_now())
+                if isinstance(exc, Exception) and not isinstance(exc, _Stop):
+                    logger.error("validator crashed on task %s", task.id, exc_info=exc)
+                    raise _Stop(RoutingFailed, reason) from exc
                 raise
             run.last_verdict = verdict
             if verdict.passed:

@@ -62,5 +62,6 @@ def open_backend(scenarios: Sequence[Scenario], *, replay: Path | None, record: 
     if record is not None:
         raise UserError(f"--record needs {KEY_ENV}: it records live answers (offline runs have nothing new)")
     store = CassetteStore(suite_cassettes(scenarios))
+    label = OFFLINE_LABEL if faults is None else f"{OFFLINE_LABEL}, with injected faults"
     with Emulator(cassettes=store, faults=faults) as emulator:
-        yield Backend(True, OFFLINE_LABEL, emulator.base_url, emulator.api_key)
+        yield Backend(True, label, emulator.base_url, emulator.api_key)

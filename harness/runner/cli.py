@@ -31,6 +31,8 @@ from harness.runner.summary import summarize
 from harness.scenarios.scenario import Scenario, load_suite
 from harness.telemetry.records import RunRecord, RunStatus
 from harness.telemetry.store import TelemetryStore
+from reports import HistoryPoint, write_all
+from reports.gate import GateThresholds, evaluate
 
 EXIT_STOPPED = 3
 EXIT_INTERRUPTED = 130
@@ -90,11 +92,9 @@ def _new_run_id(suite: str) -> str:
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{label}-{secrets.token_hex(2)}"
 
 
-def _policy(args: argparse.Namespace, name: str, config: ProjectConfig, registry: Registry) -> FallbackPolicy:
+def _policy(name: str, budget: Decimal | None, config: ProjectConfig, registry: Registry) -> FallbackPolicy:
     policy = load_policy(name, config, registry)
-    if args.budget is not None:
-        policy = policy.model_copy(update={"run_budget_usd": args.budget})
-    return policy
+    return policy if budget is None else policy.model_copy(update={"run_budget_usd": budget})
 
 
 def _raise_interrupt(*_: object) -> NoReturn:
@@ -102,9 +102,11 @@ def _raise_interrupt(*_: object) -> NoReturn:
 
 
 async def _execute(backend: Backend, policy: FallbackPolicy, registry: Registry, store: TelemetryStore,
-                   run: RunRecord, trials: list[Trial], args: argparse.Namespace, progress: RunProgress) -> str | None:
+                   run: RunRecord, trials: list[Trial], args: argparse.Namespace, progress: RunProgress,
+                   already_spent: Decimal) -> str | None:
     async with open_router(backend, policy, registry, store, run.run_id, per_model=args.per_model,
-                           clock=ObservedClock(SystemClock(), progress), on_attempt=progress.attempt) as router:
+                           clock=ObservedClock(SystemClock(), progress), on_attempt=progress.attempt,
+                           already_spent=already_spent) as router:
         suite_run = SuiteRun(router=router, store=store, run_id=run.run_id, baseline_model=run.baseline_model,
                              concurrency=args.concurrency or 4, on_task_start=progress.task_started,
                              on_task_end=progress.task_finished)
@@ -119,51 +121,88 @@ def _load(suite_args: list[str]) -> list[Scenario]:
 
 def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfig,
            registry: Registry) -> tuple[RunRecord, list[Scenario], FallbackPolicy]:
+    """A new run, or the run to resume with the suite, policy, trials and budget it was started with."""
     if args.resume:
         if args.suite or args.policy or args.trials:
             raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those")
         run = store.reopen_run(args.resume)
         scenarios = _load(run.config.get("suite_args") or [run.suite])
-        return run, scenarios, _policy(args, run.policy, config, registry)
+        budget = args.budget or (Decimal(run.config["budget_usd"]) if run.config.get("budget_usd") else None)
+        return run, scenarios, _policy(run.policy, budget, config, registry)
     suite_args = args.suite or ["quick"]
     scenarios = _load(suite_args)
-    policy = _policy(args, args.policy or config.policy, config, registry)
+    policy = _policy(args.policy or config.policy, args.budget, config, registry)
     return RunRecord(
         run_id=_new_run_id(" ".join(suite_args)), suite=" ".join(suite_args), policy=policy.name,
         policy_chain=tuple(s.model_id for s in policy.steps), baseline_model=policy.steps[-1].model_id,
-        offline=True, data_label="", started_at=datetime.now(UTC), trials=args.trials or 1,
-        config={"suite_args": suite_args, "trials_override": args.trials},
+        offline=True, data_label="", started_at=datetime.now(UTC),
+        trials=args.trials or max(s.trials for s in scenarios),
+        config={"suite_args": suite_args, "trials_override": args.trials,
+                "budget_usd": str(args.budget) if args.budget else None,
+                "faults": str(args.faults) if args.faults else None,
+                "replay": str(args.replay) if args.replay else None},
     ), scenarios, policy
+
+
+def _stored_path(run: RunRecord, key: str) -> Path | None:
+    """A resumed run reuses its own --faults / --replay source unless told otherwise."""
+    value = run.config.get(key)
+    return Path(value) if value else None
+
+
+def _check_resumable(run: RunRecord, backend: Backend) -> None:
+    """A run is live or offline from start to end: a resumed half from another source would mislabel it."""
+    if (run.offline, run.data_label) != (backend.offline, backend.data_label):
+        raise UserError(f"run {run.run_id} was started as '{run.data_label}'; this resume would be "
+                        f"'{backend.data_label}'. Resume it the way it was started (same key, --replay, --faults).")
+
+
+def _gate_thresholds(args: argparse.Namespace, config: ProjectConfig) -> GateThresholds | None:
+    """Checked before any call is paid for, so a missing or bad gate config fails fast."""
+    if not args.gate:
+        return None
+    thresholds = GateThresholds.from_config(config.gate, f"{config.source or 'config'} [tool.harness.gate]")
+    if thresholds.empty:
+        raise UserError("--gate needs thresholds: set them in [tool.harness.gate] (see README, Gating CI), "
+                        "or run `harness gate RESULTS.json --min-success ...` afterwards")
+    return thresholds
 
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config()
     registry = load_registry(config.models_file)
+    thresholds = _gate_thresholds(args, config)
     console = Console(stderr=args.json, highlight=False, soft_wrap=True)
     with TelemetryStore(args.db or config.telemetry_db) as store:
-        store.mark_stale_runs()
         run, scenarios, policy = _start(args, store, config, registry)
         warn_retiring(run.policy_chain, registry)
         done = store.completed_task_keys(run.run_id) if args.resume else set()
+        spent = sum((a.cost_usd for a in store.attempts_for_run(run.run_id)), Decimal(0))
         trials = [t for t in plan_trials(scenarios, run.config.get("trials_override")) if t.key not in done]
-        faults = FaultPlan.load(args.faults) if args.faults else None
-        with open_backend(scenarios, replay=args.replay, record=args.record, faults=faults) as backend:
-            run = run.model_copy(update={"offline": backend.offline, "data_label": backend.data_label})
-            _banner(console, run.offline, run.data_label)
-            if not args.resume:
+        faults_file = args.faults or _stored_path(run, "faults")
+        faults = FaultPlan.load(faults_file) if faults_file else None
+        replay = args.replay or _stored_path(run, "replay")
+        with open_backend(scenarios, replay=replay, record=args.record, faults=faults) as backend:
+            if args.resume:
+                _check_resumable(run, backend)
+            else:
+                run = run.model_copy(update={"offline": backend.offline, "data_label": backend.data_label})
                 store.begin_run(run)
+            _banner(console, run.offline, run.data_label)
             console.print(f"run {run.run_id}: {len(trials)} task(s) of {len(scenarios)} scenario(s), policy "
                           f"{run.policy} ({' -> '.join(run.policy_chain)})" + (f", {len(done)} already done"
                                                                                if done else ""))
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-            status: RunStatus = "complete"
-            stop_reason: str | None = None
+            status: RunStatus = "incomplete"
+            resume_hint = f"resume with: harness run --resume {run.run_id}"
+            stop_reason: str | None = f"the run ended by an unexpected error; {resume_hint}"
             try:
-                with RunProgress(len(trials) + len(done), console, already_done=len(done)) as progress:
-                    stop_reason = asyncio.run(_execute(backend, policy, registry, store, run, trials, args, progress))
+                with RunProgress(len(trials) + len(done), console, already_done=len(done), spent=spent) as progress:
+                    stop_reason = asyncio.run(
+                        _execute(backend, policy, registry, store, run, trials, args, progress, spent))
                 status = "stopped" if stop_reason else "complete"
             except KeyboardInterrupt:
-                status, stop_reason = "incomplete", f"interrupted; resume with: harness run --resume {run.run_id}"
+                stop_reason = f"interrupted; {resume_hint}"
             finally:
                 signal.signal(signal.SIGTERM, previous_sigterm)
                 store.finish_run(run.run_id, status, stop_reason)
@@ -173,8 +212,8 @@ def _run(args: argparse.Namespace) -> int:
         written = _write_outputs(results, out, store)
     _print_summary(console, results, written)
     code = 0 if status == "complete" else EXIT_INTERRUPTED if status == "incomplete" else EXIT_STOPPED
-    if args.gate and status == "complete":
-        code = _gate(results, config, console)
+    if thresholds is not None and status == "complete":
+        code = _gate(results, thresholds, console)
     if args.json:
         print(json.dumps({"run_id": results.run_id, "exit_code": code, "offline": results.offline,
                           "data_label": results.data_label, "complete": results.complete,
@@ -185,8 +224,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(results: RunResults, out: Path, store: TelemetryStore) -> dict[str, Path]:
-    from reports import HistoryPoint, write_all
-
     history = [HistoryPoint(run_id=h.run_id, started_at=h.started_at, success_rate=h.success_rate,
                             actual_cost_usd=usd_float(h.actual_cost_usd),
                             baseline_cost_usd_estimate=usd_float(h.baseline_cost_usd_estimate))
@@ -194,10 +231,8 @@ def _write_outputs(results: RunResults, out: Path, store: TelemetryStore) -> dic
     return {str(fmt): path for fmt, path in write_all(results, out, history=history).items()}
 
 
-def _gate(results: RunResults, config: ProjectConfig, console: Console) -> int:
-    from reports.gate import GateThresholds, evaluate
-
-    outcome = evaluate(results, GateThresholds.from_config(config.gate))
+def _gate(results: RunResults, thresholds: GateThresholds, console: Console) -> int:
+    outcome = evaluate(results, thresholds)
     for line in outcome.lines():
         console.print(line, markup=False)
     return outcome.exit_code

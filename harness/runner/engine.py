@@ -43,10 +43,11 @@ def plan_trials(scenarios: Sequence[Scenario], trials: int | None) -> list[Trial
 def baseline_estimate(result: TaskResult, baseline_model: str, registry: Registry) -> Decimal:
     """What the task would have cost on the premium model alone: an estimate, labelled so.
 
-    A task that reached the premium model: its premium calls as billed (measured). A task the
-    cheaper tier settled: its calls' tokens re-priced at premium (the premium model would have
-    written a different number of tokens, and Opus 4.7+ counts ~30% more for the same text).
-    LLM-judge calls would be made either way: they count as billed.
+    Reached premium: its premium calls as billed (measured). Settled by a cheaper step: that step's
+    first answer (prompt + output tokens) re-priced at premium, as if premium had answered first
+    time; the cheaper tiers' rejected answers and repairs are cascade costs, not premium ones.
+    Re-pricing is approximate: premium would have written a different number of tokens (and Opus
+    4.7+ counts ~30% more for the same text). LLM-judge calls happen either way: counted as billed.
     """
     premium = registry.get(baseline_model)
     judging = sum((a.cost_usd for a in result.attempts if a.outcome == "judge"), ZERO)
@@ -54,13 +55,21 @@ def baseline_estimate(result: TaskResult, baseline_model: str, registry: Registr
     on_premium = [a for a in calls if registry.get(a.model_requested).id == premium.id]
     if on_premium:
         return judging + sum((a.cost_usd for a in on_premium), ZERO)
-    return judging + sum((premium.cost(a.usage) for a in calls), ZERO)
+    if not calls:
+        return judging
+    settled = next((a.step for a in calls if a.outcome == "accepted"), calls[-1].step)
+    first_answer = next(a for a in calls if a.step == settled)
+    return judging + premium.cost(first_answer.usage)
 
 
-def _unreachable(result: TaskResult) -> bool:
-    """No call got any answer, and every failure was a connection or timeout error."""
-    calls = [a for a in result.attempts if a.outcome != "skipped"]
-    return bool(calls) and all(a.outcome == "error" and a.error_kind in UNREACHABLE for a in calls)
+def _run_stop_reason(exc: RoutingError) -> str | None:
+    """Why no further task can succeed, if so: a bad key, the run budget spent, or no API to reach."""
+    if isinstance(exc, FatalRoutingError) or (isinstance(exc, BudgetExceeded) and exc.scope == "run"):
+        return str(exc)
+    calls = [a for a in exc.result.attempts if a.outcome != "skipped"]
+    if calls and all(a.outcome == "error" and a.error_kind in UNREACHABLE for a in calls):
+        return f"API unreachable: {exc}"
+    return None
 
 
 class SuiteRun:
@@ -75,7 +84,7 @@ class SuiteRun:
         baseline_model: str,
         concurrency: int,
         on_task_start: Callable[[Trial], None] = lambda _: None,
-        on_task_end: Callable[[Trial, TaskRecord], None] = lambda *_: None,
+        on_task_end: Callable[[Trial, TaskRecord | None], None] = lambda *_: None,
     ) -> None:
         self.router = router
         self.store = store
@@ -107,21 +116,23 @@ class SuiteRun:
             if self.stop_reason is not None:
                 return
             self._on_start(trial)
-            record = await self.run_trial(trial)
-            self._on_end(trial, record)
+            self._on_end(trial, await self.run_trial(trial))
 
-    async def run_trial(self, trial: Trial) -> TaskRecord:
-        """Route one trial and commit its task row; notes a reason to stop the whole run, if any."""
+    async def run_trial(self, trial: Trial) -> TaskRecord | None:
+        """Route one trial and commit its task row.
+
+        None when the whole run must stop (run budget spent, bad key, API unreachable): the trial is
+        left unfinished, its paid attempts kept as abandoned, so `--resume` runs it again.
+        """
         started = datetime.now(UTC)
         error: str | None = None
         try:
             result = await self.router.run(self.task_for(trial))
         except RoutingError as exc:
+            self.stop_reason = _run_stop_reason(exc)
+            if self.stop_reason is not None:
+                return None
             result, error = exc.result, str(exc)
-            if isinstance(exc, FatalRoutingError) or (isinstance(exc, BudgetExceeded) and exc.scope == "run"):
-                self.stop_reason = str(exc)
-            elif _unreachable(result):
-                self.stop_reason = f"API unreachable: {exc}"
         record = self._record(trial, result, error, started)
         await self.store.afinish_task(record)
         return record
@@ -129,7 +140,7 @@ class SuiteRun:
     def _record(self, trial: Trial, result: TaskResult, error: str | None, started: datetime) -> TaskRecord:
         """Escalated = called a model past the chain's first step, whether or not it then passed: that is
         the premium spend the economics (saving = 1 - 1/r - e) counts."""
-        answered = [a for a in result.attempts if a.model_reported is not None]
+        answered = [a for a in result.attempts if a.model_reported is not None and a.outcome != "judge"]
         first_step, first = self.router.policy.chain_for(trial.scenario.task_type.value, self.router.registry)[0]
         escalated = any(a.step != first_step and a.outcome != "skipped" for a in result.attempts)
         cheap_passed = any(a.outcome == "accepted" and a.step == first_step for a in result.attempts)

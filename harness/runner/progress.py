@@ -13,23 +13,26 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from harness.models.pricing import format_usd
+from harness.providers.errors import ErrorAction, ErrorKind
 from harness.router.attempt import Attempt
 from harness.router.clock import Clock
 from harness.runner.engine import Trial
 from harness.telemetry.records import TaskRecord
 
+RETRYABLE = {kind.value for kind in ErrorKind if kind.action is ErrorAction.RETRY}
+
 
 class RunProgress:
     """Counts what happened so far; the router's attempts and waits feed it as they occur."""
 
-    def __init__(self, total: int, console: Console, already_done: int = 0) -> None:
+    def __init__(self, total: int, console: Console, already_done: int = 0, spent: Decimal = Decimal(0)) -> None:
         self.console = console
         self.total = total
         self.done = already_done
         self.running = self.passed = self.escalated = self.failed = self.retries = 0
         self.waits = 0
         self.waited_s = 0.0
-        self.spent = Decimal(0)
+        self.spent = spent
         self._live = console.is_terminal
         self._bar = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -57,8 +60,11 @@ class RunProgress:
         self.running += 1
         self._refresh()
 
-    def task_finished(self, trial: Trial, record: TaskRecord) -> None:
+    def task_finished(self, trial: Trial, record: TaskRecord | None) -> None:
         self.running -= 1
+        if record is None:  # the run is stopping; this trial stays unfinished for --resume
+            self._refresh()
+            return
         self.done += 1
         self.passed += record.passed
         self.failed += not record.passed
@@ -73,7 +79,7 @@ class RunProgress:
 
     def attempt(self, attempt: Attempt) -> None:
         self.spent += attempt.cost_usd
-        self.retries += attempt.outcome == "error"
+        self.retries += attempt.outcome == "error" and attempt.error_kind in RETRYABLE
         self._refresh()
 
     def waited(self, seconds: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 from harness.models.registry import Registry
 from harness.providers.anthropic import AnthropicProvider
@@ -30,6 +31,7 @@ async def open_router(
     per_model: int = 8,
     clock: Clock | None = None,
     on_attempt: Callable[[Attempt], None] = lambda _: None,
+    already_spent: Decimal = Decimal(0),
 ) -> AsyncIterator[Router]:
     """A Router whose every attempt lands in the store; the HTTP client closes on exit."""
     async with AnthropicProvider(api_key=backend.api_key, base_url=backend.base_url) as live:
@@ -37,4 +39,5 @@ async def open_router(
         if backend.record_dir is not None:
             provider = RecordingProvider(provider, backend.record_dir)
         yield Router(policy, {"anthropic": ModelConcurrencyLimit(provider, per_model)}, registry,
-                     sink=StoreSink(store, run_id, on_attempt=on_attempt), clock=clock or SystemClock())
+                     sink=StoreSink(store, run_id, on_attempt=on_attempt), clock=clock or SystemClock(),
+                     already_spent=already_spent)

@@ -344,6 +344,14 @@ class TelemetryStore:
                 raise ValueError(f"no run {run_id} in {self.path}")
             conn.execute("UPDATE attempts SET state = 'abandoned' WHERE run_id = ? AND state = 'pending'", (run_id,))
 
+    def note_stop(self, run_id: str, reason: str) -> None:
+        """Tell every process of a run (pytest-xdist workers) to start no new task; the first reason wins.
+
+        The run stays 'running' until its owner closes it with `finish_run(..., "stopped", reason)`.
+        """
+        with self._write() as conn:
+            conn.execute("UPDATE runs SET stop_reason = ? WHERE run_id = ? AND stop_reason IS NULL", (reason, run_id))
+
     def discard_unfinished(self, run_id: str, task_key: str | None = None) -> int:
         """Mark pending attempts of one task (or all of a run's) abandoned before re-running it.
 

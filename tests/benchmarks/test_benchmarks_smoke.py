@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,11 +18,15 @@ BENCH = REPO / "benchmarks"
 
 
 def _run_all_module() -> ModuleType:
+    """benchmarks/run_all.py imported by path (benchmarks/ is scripts, not a package)."""
+    if "bench_run_all" in sys.modules:
+        return sys.modules["bench_run_all"]
     sys.path.insert(0, str(BENCH))
     try:
         spec = importlib.util.spec_from_file_location("bench_run_all", BENCH / "run_all.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_run_all"] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
         return module
     finally:
@@ -58,12 +63,15 @@ def test_figures_are_positive_numbers_with_consistent_spread(quick_run: tuple[di
     report, _ = quick_run
     for figure in report["figures"]:
         value = figure["value"]
-        assert isinstance(value, int | float) and value > 0, figure
+        assert isinstance(value, int | float) and math.isfinite(value), figure
         if figure["min"] is not None:
-            assert 0 < figure["min"] <= value <= figure["max"], figure
+            assert figure["min"] <= value <= figure["max"], figure
+        if not figure["record"].get("signed"):  # differences of noisy medians may dip below 0 at quick sizes
+            assert value > 0 and (figure["min"] is None or figure["min"] > 0), figure
         assert figure["runs"] is None or figure["runs"] >= 1
     by_name = {f["name"]: f for f in report["figures"]}
-    assert by_name["overhead_our_router"]["record"]["p99_s"] >= by_name["overhead_our_router"]["min_s" and "value"] * 0
+    for name in ("overhead_raw_sdk", "overhead_our_router"):  # every batch's p99 >= its median
+        assert by_name[name]["record"]["p99_s"] >= by_name[name]["value"]
     assert by_name["throughput_wall"]["record"]["ideal_s"] > 0
     assert by_name["throughput_peak_rss"]["record"]["unit"] == "MiB"
 

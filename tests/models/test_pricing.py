@@ -106,3 +106,11 @@ def test_retiring_models_are_flagged_from_the_sdk_schedule() -> None:
     assert notice is not None and "2026-11-30" in notice
     past = retirement_notice("claude-sonnet-4-5-20250929", REGISTRY, today=date(2026, 12, 5))
     assert past is not None and "was retired" in past
+
+
+@pytest.mark.parametrize(("amount", "shown"), [("2.025", "$2.02"), ("0.0525", "$0.0525"), ("0.000022", "$0.000022"),
+                                               ("-0.003805", "-$0.003805"), ("1234.5", "$1,234.50")])
+def test_money_is_shown_with_the_digits_that_matter(amount: str, shown: str) -> None:
+    from harness.models import format_usd
+
+    assert format_usd(Decimal(amount)) == shown

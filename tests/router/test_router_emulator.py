@@ -365,3 +365,19 @@ async def test_cancel_while_validating_records_the_billed_call(bench: Bench) -> 
     [attempt] = bench.sink.attempts
     assert (attempt.outcome, attempt.error_kind) == ("error", "cancelled")
     assert attempt.cost_usd == bench.registry.cost(CHEAP, USAGE)
+
+
+async def test_a_crashing_validator_fails_the_task_but_keeps_the_billed_call(bench: Bench) -> None:
+    class Broken:
+        name = "broken"
+
+        async def check(self, output: str, ctx: CheckContext) -> Verdict:
+            raise ZeroDivisionError("bug in a custom validator")
+
+    bench.answer("p-broken", GOOD, model=CHEAP)
+    with pytest.raises(RoutingFailed, match="a validator crashed: ZeroDivisionError") as caught:
+        await bench.router().run(Task(id="broken", prompt="p-broken", validators=[Broken()]))
+    assert bench.models_seen() == [CHEAP], "a crash is not a reason to pay for the premium model"
+    [attempt] = bench.sink.attempts
+    assert (attempt.outcome, attempt.error_kind) == ("error", "validator_crashed")
+    assert attempt.cost_usd == bench.registry.cost(CHEAP, USAGE) == caught.value.result.cost_usd

@@ -73,4 +73,5 @@ def test_unreachable_api_stops_the_run_with_exit_3(tmp_path: Path, monkeypatch: 
     assert "API unreachable" in output
     assert "sk-ant-test-not-a-real-key" not in output
     results = load_results(tmp_path / "o" / "results.json")
-    assert not results.complete and results.tasks_total == 1, "the run stops after the first unreachable task"
+    assert not results.complete and results.tasks_total == 0, "the task cut off by the outage stays unfinished"
+    assert results.stop_reason and "API unreachable" in results.stop_reason
