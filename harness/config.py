@@ -25,6 +25,7 @@ class ProjectConfig(BaseModel):
     models_file: Path | None = None
     policy: str = "default"
     telemetry_db: Path = Path(".harness/telemetry.db")
+    scenarios_dir: Path = Path("scenarios")
     policies: dict[str, dict[str, Any]] = {}
     gate: dict[str, Any] = {}
     runner: dict[str, Any] = {}
@@ -60,8 +61,9 @@ def load_config(directory: Path | None = None) -> ProjectConfig:
             field, problem = first_error(exc)
             raise UserError(f"{path}: [tool.harness] field '{field}': {problem}") from None
         root = path.parent
-        updates: dict[str, Path] = {"telemetry_db": root / config.telemetry_db}
+        updates: dict[str, Path] = {"telemetry_db": root / config.telemetry_db,
+                                    "scenarios_dir": root / config.scenarios_dir}
         if config.models_file is not None:
             updates["models_file"] = root / config.models_file
         return config.model_copy(update=updates)
-    return ProjectConfig(telemetry_db=base / ".harness/telemetry.db")
+    return ProjectConfig(telemetry_db=base / ".harness/telemetry.db", scenarios_dir=base / "scenarios")

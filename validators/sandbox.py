@@ -6,8 +6,16 @@ Layers, each used where the OS allows it (see `Isolation`, reported with every r
 - as root on Linux: a private network namespace (no interfaces up: no network at all), a private mount
   namespace where every mount is read-only except the sandbox's temp dir, and a `pids` cgroup capping
   the number of processes (RLIMIT_NPROC does not bind root);
-- an environment rebuilt from an allowlist, so no API key or token is inherited.
-It is not a container: the code can read what the host user can read, and use CPU up to its limits.
+- as root: the code runs as an unprivileged uid of its own (one per run, 65534 as a fallback), with
+  no_new_privs, so it cannot read the harness's `/proc/<pid>/environ` (nor its ancestors'), cannot
+  touch other runs, and RLIMIT_NPROC binds; the interpreter's prefix is made reachable for it by
+  mounting an empty read-only tmpfs over any ancestor directory it could not traverse (e.g. /root);
+- without root: the harness makes itself non-dumpable, so its `/proc/<pid>/environ` is root-owned and
+  unreadable to its (same-user) children; the user's shell and other ancestors stay readable;
+- an environment rebuilt from an allowlist, so no API key or token is inherited;
+- the output is redacted: the value of any harness environment variable named like a secret is
+  replaced by "[redacted]" before anything reads it.
+It is not a container: the code can read what its user can read, and use CPU up to its limits.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import dataclasses
 import ctypes.util
 import functools
+import importlib.util
 import itertools
 import os
 import re
@@ -46,6 +56,8 @@ LIMIT_SENTENCES: dict[Limit, str] = {  # each completes "The code was stopped be
 
 _SAFE_ENV_KEYS = frozenset({"PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONPATH", "PYTHONIOENCODING", "TZ"})
 _SECRET_KEY = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
+_MIN_SECRET_LEN = 8
+_REDACTED = "[redacted]"
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWNET = 0x40000000
@@ -57,9 +69,20 @@ _SYS_MOUNT_SETATTR = 442  # x86_64 and aarch64 share the generic number
 _AT_FDCWD = -100
 _AT_RECURSIVE = 0x8000
 _MOUNT_ATTR_RDONLY = 0x1
+_MS_NOSUID = 0x2
+_MS_NODEV = 0x4
+_SYS_OPEN_TREE = 428  # generic numbers too
+_SYS_MOVE_MOUNT = 429
+_OPEN_TREE_CLONE = 0x1
+_MOVE_MOUNT_F_EMPTY_PATH = 0x4
+_PR_SET_DUMPABLE = 4
+_PR_SET_NO_NEW_PRIVS = 38
+_NOBODY = 65534
+_RUN_UID_BASE = 0x40000000  # + (pid << 8) + run counter: one uid per run, clear of real and subordinate ids
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 _run_ids = itertools.count()
+_uid_ids = itertools.count()
 
 
 class _MountAttr(ctypes.Structure):
@@ -93,6 +116,7 @@ class Isolation(BaseModel):
     network: bool
     readonly_filesystem: bool
     process_cap: Literal["cgroup", "rlimit", "none"]
+    unprivileged_user: bool = False  # as root: the code ran under an unprivileged uid of its own
 
 
 class SandboxResult(BaseModel):
@@ -120,10 +144,60 @@ def _check(rc: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def _enter_namespaces(workdir: str) -> None:
+Blocked = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _blocked_ancestors(paths: Sequence[str]) -> Blocked:
+    """(directory others cannot traverse, the children on the way to `paths`), outermost first.
+
+    An unprivileged uid must reach the interpreter and its prefix (pyenv installs under /root, mode 0700):
+    in the mount namespace each such directory is covered by an empty tmpfs holding only those children.
+    """
+    needed: dict[str, set[str]] = {}
+    for path in paths:
+        parts = Path(os.path.realpath(path)).parts
+        for depth in range(1, len(parts) - 1):
+            ancestor = os.path.join(*parts[: depth + 1])
+            try:
+                mode = os.stat(ancestor).st_mode
+            except OSError:
+                break
+            if not mode & 0o001:
+                needed.setdefault(ancestor, set()).add(parts[depth + 1])
+    return tuple(sorted(((d, tuple(sorted(c))) for d, c in needed.items()), key=lambda item: item[0].count("/")))
+
+
+@functools.cache
+def _blocked_for_interpreter() -> Blocked:
+    """Computed once in the harness (not per child): what to expose for this interpreter and temp dir."""
+    return _blocked_ancestors((os.path.dirname(os.path.realpath(sys.executable)), sys.prefix, sys.base_prefix,
+                               sys.exec_prefix, sys.base_exec_prefix, tempfile.gettempdir()))
+
+
+def _expose(blocked: Blocked) -> None:
+    """Cover each blocked directory with a tmpfs (0755) holding bind clones of just the needed children."""
+    for directory, children in blocked:
+        clones = []
+        for child in children:
+            fd = _libc.syscall(_SYS_OPEN_TREE, _AT_FDCWD, os.path.join(directory, child).encode(),
+                               _OPEN_TREE_CLONE | _AT_RECURSIVE | os.O_CLOEXEC)
+            _check(min(fd, 0), f"open_tree {directory}/{child}")
+            clones.append((child, fd))
+        target = directory.encode()
+        _check(_libc.mount(b"tmpfs", target, b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0755,size=64k"), "tmpfs")
+        for child, fd in clones:
+            path = os.path.join(directory, child)
+            os.mkdir(path, 0o755)
+            _check(_libc.syscall(_SYS_MOVE_MOUNT, fd, b"", _AT_FDCWD, path.encode(), _MOVE_MOUNT_F_EMPTY_PATH),
+                   f"move_mount {path}")
+            os.close(fd)
+
+
+def _enter_namespaces(workdir: str, blocked: Blocked = ()) -> None:
     """No network, and a read-only view of every mount except `workdir` (runs in the child, as root)."""
     _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET), "unshare")
     _check(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
+    _expose(blocked)
     attr = _MountAttr(attr_set=_MOUNT_ATTR_RDONLY)
     rc = _libc.syscall(_SYS_MOUNT_SETATTR, _AT_FDCWD, b"/", _AT_RECURSIVE, ctypes.byref(attr), ctypes.sizeof(attr))
     _check(rc, "mount_setattr read-only")
@@ -132,13 +206,16 @@ def _enter_namespaces(workdir: str) -> None:
     _check(_libc.mount(None, target, None, _MS_REMOUNT | _MS_BIND, None), "remount workdir writable")
 
 
-def _child_setup(workdir: str, limits: SandboxLimits, nproc: int, cgroup_procs: str | None, namespaces: bool) -> None:
+def _child_setup(
+    workdir: str, limits: SandboxLimits, nproc: int, cgroup_procs: str | None, namespaces: bool, uid: int | None,
+    blocked: Blocked = (),
+) -> None:
     """Runs between fork and exec: everything here must hold before any model-written code starts."""
     if cgroup_procs is not None:
         with open(cgroup_procs, "w") as handle:
             handle.write(str(os.getpid()))
     if namespaces:
-        _enter_namespaces(workdir)
+        _enter_namespaces(workdir, blocked if uid is not None else ())
     mb = 1024 * 1024
     for which, soft, hard in (
         (resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 1),
@@ -149,6 +226,11 @@ def _child_setup(workdir: str, limits: SandboxLimits, nproc: int, cgroup_procs: 
         (resource.RLIMIT_CORE, 0, 0),
     ):
         resource.setrlimit(which, (soft, hard))
+    if uid is not None:  # last: the steps above need root
+        _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
 
 
 class _PidsCgroup:
@@ -222,21 +304,62 @@ def _namespaces_work() -> bool:
     return True
 
 
+def _run_uid() -> int:
+    return _RUN_UID_BASE + ((os.getpid() & 0x3FFFFF) << 8) + (next(_uid_ids) & 0xFF)
+
+
+@functools.cache
+def _drop_mode() -> Literal["per_run", "nobody"] | None:
+    """As root, which unprivileged uid the code can run under: its own per run, else nobody, else none.
+
+    Probed once with the real child setup: the interpreter (and pytest, when the harness has it) must start.
+    """
+    if not _is_root():
+        return None
+    namespaces = _namespaces_work()
+    code = "import pytest" if importlib.util.find_spec("pytest") else ""
+    for mode, uid in (("per_run", _run_uid()), ("nobody", _NOBODY)):
+        workdir = tempfile.mkdtemp(prefix="sandbox-probe-")
+        try:
+            os.chown(workdir, uid, uid)
+            setup = functools.partial(
+                _child_setup, workdir, SandboxLimits(), 64, None, namespaces, uid, _blocked_for_interpreter()
+            )
+            subprocess.run([sys.executable, "-c", code], cwd=workdir, env=scrubbed_env(workdir), preexec_fn=setup,
+                           check=True, timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return "per_run" if uid != _NOBODY else "nobody"
+    return None
+
+
+@functools.cache
+def _make_harness_undumpable() -> bool:
+    """Without root: a non-dumpable process's /proc/<pid>/* turn root-owned, so our children cannot read our
+    environ. Process-wide and permanent (also blocks same-user debuggers attaching to the harness)."""
+    return _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+
+
 def available_isolation() -> Isolation:
     """What a run on this host would get, so callers (and tests) can check before running hostile code."""
     cgroup = _PidsCgroup.create(1)
     if cgroup:
         cgroup.path.rmdir()
-    return _isolation(_namespaces_work(), cgroup is not None)
+    return _isolation(_namespaces_work(), cgroup is not None, _drop_mode() is not None)
 
 
-def _isolation(namespaces: bool, cgroup: bool) -> Isolation:
-    process_cap: Literal["cgroup", "rlimit", "none"] = "cgroup" if cgroup else ("none" if _is_root() else "rlimit")
-    return Isolation(network=namespaces, readonly_filesystem=namespaces, process_cap=process_cap)
+def _isolation(namespaces: bool, cgroup: bool, unprivileged: bool) -> Isolation:
+    process_cap: Literal["cgroup", "rlimit", "none"] = (
+        "cgroup" if cgroup else ("rlimit" if unprivileged or not _is_root() else "none")
+    )
+    return Isolation(
+        network=namespaces, readonly_filesystem=namespaces, process_cap=process_cap, unprivileged_user=unprivileged
+    )
 
 
-def _count_own_processes() -> int:
-    uid = os.getuid()
+def _count_processes(uid: int) -> int:
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -263,6 +386,25 @@ def scrubbed_env(workdir: str, extra: Mapping[str, str] | None = None) -> dict[s
             raise ValueError(f"environment variable {key!r} is not allowed into the sandbox")
         env[key] = value
     return env
+
+
+def _secret_values(environ: Mapping[str, str]) -> list[str]:
+    values = {v for k, v in environ.items() if _SECRET_KEY.search(k) and len(v) >= _MIN_SECRET_LEN}
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """Replace the value of every secret-named variable of `environ` (default: ours) with "[redacted]".
+
+    Also a secret's head left at the very end of `text` (output cut off at the cap mid-secret).
+    """
+    for secret in _secret_values(os.environ if environ is None else environ):
+        text = text.replace(secret, _REDACTED)
+        for cut in range(len(secret) - 1, 3, -1):
+            if text.endswith(secret[:cut]):
+                text = text[:-cut] + _REDACTED
+                break
+    return text
 
 
 def _classify(returncode: int | None, stdout: str, stderr: str) -> Limit | None:
@@ -292,17 +434,45 @@ def _write_files(workdir: Path, files: Mapping[str, str | bytes]) -> None:
             target.write_text(content, encoding="utf-8")
 
 
-def _prepare(files: Mapping[str, str | bytes], limits: SandboxLimits) -> tuple[bool, Path, _PidsCgroup | None, int]:
-    """The blocking part of the setup (probe, temp dir, files, cgroup), run off the event loop."""
+def _chown_tree(root: Path, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for folder, dirs, names in os.walk(root):
+        for name in (*dirs, *names):
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    namespaces: bool
+    workdir: Path
+    cgroup: _PidsCgroup | None
+    nproc: int
+    uid: int | None
+
+
+def _prepare(files: Mapping[str, str | bytes], limits: SandboxLimits) -> _Plan:
+    """The blocking part of the setup (probes, temp dir, files, cgroup, uid), run off the event loop."""
     namespaces = _namespaces_work()
+    mode = _drop_mode()
+    if not _is_root():
+        _make_harness_undumpable()
+    uid = _run_uid() if mode == "per_run" else (_NOBODY if mode == "nobody" else None)
     workdir = Path(tempfile.mkdtemp(prefix="sandbox-")).resolve()
     try:
         _write_files(workdir, files)
+        if uid is not None:
+            _chown_tree(workdir, uid)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    nproc = limits.nproc if _is_root() else _count_own_processes() + limits.nproc
-    return namespaces, workdir, _PidsCgroup.create(limits.nproc), nproc
+    cgroup = _PidsCgroup.create(limits.nproc)
+    if mode == "per_run":  # a uid of its own: one above the cgroup cap, so the cgroup (which reports) hits first
+        nproc = limits.nproc + (1 if cgroup else 0)
+    elif uid is not None or not _is_root():  # a shared uid: count what it already runs
+        nproc = _count_processes(os.getuid() if uid is None else uid) + limits.nproc
+    else:
+        nproc = limits.nproc  # root: does not bind
+    return _Plan(namespaces=namespaces, workdir=workdir, cgroup=cgroup, nproc=nproc, uid=uid)
 
 
 async def _drain(stream: asyncio.StreamReader, cap: int, on_overflow: Callable[[], None]) -> bytes:
@@ -340,8 +510,9 @@ async def run_sandboxed(
     """Write `files` into a fresh temp dir, run `argv` there under the limits, and always clean up."""
     limits = limits or SandboxLimits()
     started = time.monotonic()
-    namespaces, workdir, cgroup, nproc = await asyncio.to_thread(_prepare, files, limits)
-    isolation = _isolation(namespaces, cgroup is not None)
+    plan = await asyncio.to_thread(_prepare, files, limits)
+    namespaces, workdir, cgroup = plan.namespaces, plan.workdir, plan.cgroup
+    isolation = _isolation(namespaces, cgroup is not None, plan.uid is not None)
     overflow = False
     pids_capped = False
     proc: asyncio.subprocess.Process | None = None
@@ -355,7 +526,8 @@ async def run_sandboxed(
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
             preexec_fn=functools.partial(
-                _child_setup, str(workdir), limits, nproc, cgroup.procs_file if cgroup else None, namespaces
+                _child_setup, str(workdir), limits, plan.nproc, cgroup.procs_file if cgroup else None, namespaces,
+                plan.uid, _blocked_for_interpreter(),
             ),
         )
         assert proc.stdout is not None and proc.stderr is not None
@@ -390,8 +562,9 @@ async def run_sandboxed(
         if cgroup:
             await cgroup.kill_all_and_remove()
         await asyncio.to_thread(shutil.rmtree, workdir, ignore_errors=True)
-    stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
+    # The one place every executing validator reads output from: no secret value gets past here.
+    stdout = redact(out.decode("utf-8", "replace"))
+    stderr = redact(err.decode("utf-8", "replace"))
     limit: Limit | None
     if overflow:
         limit = "output_cap"

@@ -114,9 +114,9 @@ async def _execute(backend: Backend, policy: FallbackPolicy, registry: Registry,
         return suite_run.stop_reason
 
 
-def _load(suite_args: list[str]) -> list[Scenario]:
-    """One word is a suite tag or a path; several are paths."""
-    return load_suite(suite_args[0] if len(suite_args) == 1 else suite_args)
+def _load(suite_args: list[str], config: ProjectConfig) -> list[Scenario]:
+    """One word is a suite tag (in [tool.harness] scenarios_dir) or a path; several are paths."""
+    return load_suite(suite_args[0] if len(suite_args) == 1 else suite_args, root=config.scenarios_dir)
 
 
 def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfig,
@@ -126,11 +126,11 @@ def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfi
         if args.suite or args.policy or args.trials:
             raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those")
         run = store.reopen_run(args.resume)
-        scenarios = _load(run.config.get("suite_args") or [run.suite])
+        scenarios = _load(run.config.get("suite_args") or [run.suite], config)
         budget = args.budget or (Decimal(run.config["budget_usd"]) if run.config.get("budget_usd") else None)
         return run, scenarios, _policy(run.policy, budget, config, registry)
     suite_args = args.suite or ["quick"]
-    scenarios = _load(suite_args)
+    scenarios = _load(suite_args, config)
     policy = _policy(args.policy or config.policy, args.budget, config, registry)
     return RunRecord(
         run_id=_new_run_id(" ".join(suite_args)), suite=" ".join(suite_args), policy=policy.name,
@@ -253,7 +253,8 @@ def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) ->
     low, high = r.success_ci95
     console.print()
     for task in r.tasks:
-        chain = " -> ".join(dict.fromkeys(a.model_requested for a in task.attempts)) or "no call"
+        called = (a.model_requested for a in task.attempts if a.outcome in ("accepted", "rejected", "error"))
+        chain = " -> ".join(dict.fromkeys(called)) or "no call"
         mark = "[green]PASS[/]" if task.passed else "[red]FAIL[/]"
         why = f"  ({'; '.join(task.escalation_reasons)})" if task.escalation_reasons else ""
         console.print(f"{mark} {task.scenario_id}#{task.trial}  {chain}  {_money(task.cost_usd)}{why}", highlight=False)

@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness.config import load_config
 from harness.errors import UserError
-from harness.scenarios.scenario import DEFAULT_ROOT, FULL_TAG, QUICK_TAG, Scenario, load_suite
+from harness.scenarios.scenario import FULL_TAG, QUICK_TAG, Scenario, load_suite
 from validators import Verdict
 
 
@@ -21,19 +22,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = commands.add_parser("list", help="id, title, task type, tags and validators of a suite")
     listing.add_argument("--suite", default=FULL_TAG, help=f"{QUICK_TAG}, {FULL_TAG} (default) or any tag")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
-    listing.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="scenario folder (default: scenarios)")
+    listing.add_argument("--root", type=Path, help="scenario folder (default: [tool.harness] scenarios_dir)")
     listing.set_defaults(handler=_list)
 
     check = commands.add_parser("check", help="run a scenario's validators on an answer (exit 0 accepted, 1 rejected)")
     check.add_argument("id", help="scenario id (the file name without .yaml)")
     check.add_argument("answer_file", type=Path, help="file holding the answer text, as a model would reply")
     check.add_argument("--json", action="store_true", help="machine-readable output")
-    check.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="scenario folder (default: scenarios)")
+    check.add_argument("--root", type=Path, help="scenario folder (default: [tool.harness] scenarios_dir)")
     check.set_defaults(handler=_check)
 
 
 def _list(args: argparse.Namespace) -> int:
-    scenarios = load_suite(args.suite, root=args.root)
+    scenarios = load_suite(args.suite, root=args.root or load_config().scenarios_dir)
     rows = [
         {"id": s.id, "title": s.title, "task_type": s.task_type.value, "tags": list(s.tags),
          "validators": s.validator_names}
@@ -68,7 +69,7 @@ async def _run_each(scenario: Scenario, answer: str) -> list[Verdict]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    scenario = _find(args.id, args.root)
+    scenario = _find(args.id, args.root or load_config().scenarios_dir)
     try:
         answer = args.answer_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
