@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,6 +42,26 @@ def _show_warning(message: Warning | str, category: type[Warning], *_: object, *
     print(f"warning: {message}", file=sys.stderr)
 
 
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what the shell reports for `cat`, `yes` and any tool the reader of its pipe hung up on."""
+
+
+def _stdout_closed() -> int:
+    """The reader went away (`harness analyze --json | head -1`): stop quietly, as the Python docs advise.
+
+    Python ignores SIGPIPE, so the write raised instead; stdout is pointed at devnull so the flush at
+    exit cannot raise again. Exit 141, as if SIGPIPE had ended us: the output *was* cut short, and
+    `set -o pipefail` scripts treat us like every other Unix tool (0 would claim a complete write).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (captured, replaced): nothing left to flush into a pipe
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning
     parser = build_parser()
@@ -50,7 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's own flush at exit
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import dataclasses
 import ctypes.util
+import dataclasses
 import functools
 import importlib.util
 import itertools
@@ -204,6 +204,7 @@ def _enter_namespaces(workdir: str, blocked: Blocked = ()) -> None:
     target = workdir.encode()
     _check(_libc.mount(target, target, None, _MS_BIND, None), "bind workdir")
     _check(_libc.mount(None, target, None, _MS_REMOUNT | _MS_BIND, None), "remount workdir writable")
+    os.chdir(workdir)  # the cwd was entered before the bind mount: re-enter, or relative writes hit the ro mount
 
 
 def _child_setup(
@@ -318,12 +319,13 @@ def _drop_mode() -> Literal["per_run", "nobody"] | None:
         return None
     namespaces = _namespaces_work()
     code = "import pytest" if importlib.util.find_spec("pytest") else ""
-    for mode, uid in (("per_run", _run_uid()), ("nobody", _NOBODY)):
+    for uid in (_run_uid(), _NOBODY):
         workdir = tempfile.mkdtemp(prefix="sandbox-probe-")
         try:
             os.chown(workdir, uid, uid)
             setup = functools.partial(
-                _child_setup, workdir, SandboxLimits(), 64, None, namespaces, uid, _blocked_for_interpreter()
+                _child_setup, workdir, SandboxLimits(), _count_processes(uid) + 64, None, namespaces, uid,
+                _blocked_for_interpreter(),
             )
             subprocess.run([sys.executable, "-c", code], cwd=workdir, env=scrubbed_env(workdir), preexec_fn=setup,
                            check=True, timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -339,7 +341,7 @@ def _drop_mode() -> Literal["per_run", "nobody"] | None:
 def _make_harness_undumpable() -> bool:
     """Without root: a non-dumpable process's /proc/<pid>/* turn root-owned, so our children cannot read our
     environ. Process-wide and permanent (also blocks same-user debuggers attaching to the harness)."""
-    return _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    return bool(_libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
 
 
 def available_isolation() -> Isolation:

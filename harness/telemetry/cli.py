@@ -50,7 +50,7 @@ def _analyze(args: argparse.Namespace) -> int:
     until: datetime | None = args.until + timedelta(days=1) if args.until else None
     with TelemetryStore(db) as store:
         result = analyze(store, since=since, until=until, task_type=args.task_type,
-                         registry=load_registry(config.models_file))
+                         registry=load_registry(config.models_file), include_offline=args.include_offline)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -62,8 +62,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "analyze", help="fallback rate, savings and routing advice from telemetry",
         description=("Analyse the telemetry of past runs: calls, success and fallback rates, actual cost "
-                     "against the all-premium estimate, an annual projection, and per task type whether "
-                     "the cascade pays (break-even: cheap-tier success = 1/r, r = premium/cheap price)."))
+                     "against the all-premium estimate, an annual projection (from 7 days of data on), and per "
+                     "task type whether the cascade pays (break-even: cheap-tier success = 1/r, "
+                     "r = premium/cheap price). Live runs only unless --include-offline."))
     window = parser.add_mutually_exclusive_group()
     window.add_argument("--days", type=_days, metavar="N", help="only the last N days")
     window.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only from this day on (UTC)")
@@ -71,5 +72,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--task-type", metavar="T", help="only this task type")
     parser.add_argument("--db", type=Path, metavar="PATH", help="telemetry database (default: from config, "
                         ".harness/telemetry.db)")
+    parser.add_argument("--include-offline", action="store_true",
+                        help="also count offline runs (sample and cassette replays, fault rehearsals); the "
+                        "output then says the figures include offline replays of sample data")
     parser.add_argument("--json", action="store_true", help="machine-readable output (money as USD numbers)")
     parser.set_defaults(handler=_analyze)

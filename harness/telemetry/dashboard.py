@@ -25,7 +25,8 @@ def _window(a: Analysis) -> str:
     if a.window_start is None or a.window_end is None:
         return ""
     scope = f"task type {a.task_type_filter}, " if a.task_type_filter else ""
-    return (f"{scope}{a.window_start:%Y-%m-%d} to {a.window_end:%Y-%m-%d}, "
+    live = "live runs and offline replays" if a.includes_offline_sample_data else "live runs"
+    return (f"{scope}{live}, {a.window_start:%Y-%m-%d} to {a.window_end:%Y-%m-%d}, "
             f"{a.window_days:.1f} day{'s' if a.window_days != 1 else ''}")
 
 
@@ -39,6 +40,9 @@ def _quality(a: Analysis) -> Panel:
     grid.add_row("Tasks finished", f"{a.tasks:,}")
     grid.add_row("Success rate", _ci(a.success_rate, a.success_ci95))
     grid.add_row("Cheap-tier success", _ci(a.cheap_tier_success_rate, a.cheap_tier_success_ci95))
+    if a.premium_first_tasks:
+        grid.add_row("  over", f"{a.cheap_tier_tasks:,} cascade tasks ({a.premium_first_tasks:,} routed straight "
+                     "to premium: no cheap-tier data)")
     grid.add_row("Fallbacks", f"{a.fallbacks:,}")
     grid.add_row("Fallback rate", _pct(a.fallback_rate))
     return Panel(grid, title=f"Cascade performance ({_window(a)})", title_align="left")
@@ -57,9 +61,12 @@ def _cost(a: Analysis) -> Panel:
         grid.add_row("Price ratio r (premium/cheap)",
                      f"{a.price_ratio:.2f} from {a.price_ratio_source}: "
                      f"break-even cheap-tier success {a.break_even_cheap_tier_success:.0%}")
-    grid.add_row("Annual projection", f"{format_usd(a.annual_cost_usd_projection)} spent, "
-                 f"{format_usd(a.annual_savings_usd_projection)} saved "
-                 f"(cost per day over {a.window_days:.1f} days x 365)")
+    if a.annual_cost_usd_projection is None or a.annual_savings_usd_projection is None:
+        grid.add_row("Annual projection", f"none: {a.projection_note}")
+    else:
+        grid.add_row("Annual projection", f"{format_usd(a.annual_cost_usd_projection)} spent, "
+                     f"{format_usd(a.annual_savings_usd_projection)} saved "
+                     f"(projection: cost per day over {a.window_days:.1f} days x 365)")
     return Panel(grid, title="Cost: actual vs all-premium estimate", title_align="left")
 
 
@@ -78,7 +85,7 @@ def _by_type(a: Analysis) -> Table:
 
 
 def _recommendations(a: Analysis) -> Panel:
-    marks = {"premium": "[red]![/red]", "cascade": "[green]ok[/green]"}
+    marks = {"premium": "[red]![/red]", "cascade": "[green]ok[/green]", "routed-to-premium": "[blue]p[/blue]"}
     lines = [f"{marks.get(t.recommendation.action, '-')} {t.recommendation.text}" for t in a.by_task_type]
     return Panel("\n".join(lines), title="Recommendations (break-even: cheap-tier success = 1/r)",
                  title_align="left")
@@ -86,10 +93,16 @@ def _recommendations(a: Analysis) -> Panel:
 
 def render(analysis: Analysis, db: Path, console: Console) -> None:
     if analysis.empty:
+        if analysis.offline_runs_excluded and analysis.data_note:
+            console.print(Text(analysis.data_note, style="yellow"))
+            return
         console.print(f"No telemetry recorded in this window (database {db}). "
                       "Run `harness run quick` to record some.")
         return
-    if analysis.offline_runs:
-        console.print(Text(f"Includes offline replay of bundled sample responses: {analysis.offline_runs} of "
-                           f"{analysis.runs} runs in this window are not live measurements.", style="yellow"))
+    if analysis.includes_offline_sample_data:
+        console.print(Panel(Text(f"Figures include offline replays of sample data ({analysis.offline_runs} of "
+                                 f"{analysis.runs} runs in this window): they are not live measurements.",
+                                 style="bold yellow"), border_style="yellow", title="--include-offline"))
+    elif analysis.offline_runs_excluded and analysis.data_note:
+        console.print(Text(f"Live runs only: {analysis.data_note}.", style="dim"))
     console.print(Group(_quality(analysis), _cost(analysis), _by_type(analysis), _recommendations(analysis)))

@@ -65,7 +65,9 @@ def test_totals(history: TelemetryStore) -> None:
     assert a.window_days == 10
     assert a.annual_cost_usd_projection == Decimal("0.351") / 10 * 365
     assert a.annual_savings_usd_projection == Decimal("-0.036") / 10 * 365
-    assert (a.runs, a.offline_runs) == (2, 1)
+    assert (a.runs, a.offline_runs, a.offline_runs_excluded, a.data_note) == (2, 0, 0, None)
+    assert (a.cheap_tier_tasks, a.premium_first_tasks) == (63, 0)
+    assert a.projection_note is None
 
 
 def test_per_task_type_figures_and_recommendations(history: TelemetryStore) -> None:

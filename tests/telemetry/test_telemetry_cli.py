@@ -53,9 +53,10 @@ def test_dashboard_shows_records_and_labels(db: Path) -> None:
     with TelemetryStore(db) as store:
         render(analyze(store), db, console)
     text = console.export_text()
-    for expected in ("offline replay of bundled sample responses", "Calls (attempts)", "13",
+    assert "offline" not in text  # a live run: no banner
+    for expected in ("live runs, 2026-11-01 to 2026-11-12, 11.0 days", "Calls (attempts)", "13",
                      "Fallback rate", "8.3%", "All-premium cost (estimate)", "$0.0600", "Savings (estimate)",
-                     "$0.0190 (31.7%)", "Annual projection", "break-even cheap-tier success 60%",
+                     "$0.0190 (31.7%)", "Annual projection", "(projection: cost per day over 11.0 days x 365)", "break-even cheap-tier success 60%",
                      "codegen: fallback rate 8%: keep the cascade"):
         assert expected in text
 

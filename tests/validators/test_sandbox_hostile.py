@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,8 @@ def test_api_key_does_not_reach_the_code(
     check: Check,
     py: Py,
 ) -> None:
+    # Only the code's own environment: monkeypatch never reaches /proc/<pid>/environ, which
+    # test_sandbox_secrets.py covers with a key in a real exec environment.
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     monkeypatch.setenv("GITHUB_TOKEN", FAKE_KEY)
     thief = "import os\n\ndef ok():\n    print(dict(os.environ))\n    assert os.environ['ANTHROPIC_API_KEY']\n"
@@ -88,8 +92,19 @@ def test_api_key_does_not_reach_the_code(
         assert FAKE_KEY not in text
 
 
-def test_writing_outside_the_temp_dir(ctx: CheckContext, tmp_path: Path, check: Check, py: Py) -> None:
-    target = tmp_path / "escaped.txt"
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    """World-writable and reachable by any uid: only the read-only mount can stop a write there."""
+    folder = Path(tempfile.mkdtemp(prefix="sandbox-test-open-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_writing_outside_the_temp_dir(ctx: CheckContext, open_dir: Path, check: Check, py: Py) -> None:
+    target = open_dir / "escaped.txt"
     writer = (
         f"import os\n\ndef ok():\n    print('CWD=' + os.getcwd())\n"
         f"    open({str(target)!r}, 'w').write('x')\n    return True"
