@@ -1,6 +1,6 @@
 """Wall time of our runner for 1,000 tasks at concurrency 64, against the emulator with 200 ms added latency.
 
-    .venv/bin/python benchmarks/bench_throughput.py [--tasks 1000] [--concurrency 64] [--latency-ms 200] [--repeats 3]
+    .venv/bin/python benchmarks/bench_throughput.py [--tasks 1000] [--concurrency 64] [--latency-ms 200] [--repeats 5]
 
 The emulator is served from this process; each repeat runs the runner in a fresh child process
 (so its peak memory is the runner's alone), as a real run does: `open_router` (AnthropicProvider
@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1000, help=f"a multiple of {SCENARIOS}")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency-ms", type=float, default=200.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the extra run under tracemalloc")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tracemalloc", action="store_true", help=argparse.SUPPRESS)

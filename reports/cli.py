@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from harness.config import load_config
 from harness.errors import UserError
 from harness.results import load_results
-from reports.gate import GateThresholds, evaluate
+from reports.gate import EXIT_MISS, GateThresholds, evaluate
 from reports.render import FILE_NAMES, FORMATS, Format, render
 
 GATE_FLAGS = {"min_success": "--min-success", "max_cost": "--max-cost", "max_cost_per_task": "--max-cost-per-task",
@@ -57,11 +57,17 @@ def _thresholds(args: argparse.Namespace) -> GateThresholds:
 def _gate(args: argparse.Namespace) -> int:
     results = load_results(args.results)
     outcome = evaluate(results, _thresholds(args))
+    offline_refused = args.require_live and results.offline
+    code = EXIT_MISS if offline_refused and outcome.exit_code == 0 else outcome.exit_code
     if args.json:
-        print(json.dumps(outcome.as_dict(), indent=2))
-    else:
-        print("\n".join(outcome.lines()))
-    return outcome.exit_code
+        print(json.dumps(outcome.as_dict() | {"offline": results.offline, "data_label": results.data_label,
+                                              "exit_code": code}, indent=2))
+        return code
+    print(f"data: {results.data_label}" + (" (offline: not a live measurement)" if results.offline else ""))
+    print("\n".join(outcome.lines()))
+    if offline_refused:
+        print("MISS live data: --require-live, but this run was an offline replay")
+    return code
 
 
 def _number(text: str) -> float:
@@ -94,5 +100,7 @@ def register(subparsers: Any) -> None:
     gate.add_argument("--max-fallback-rate", type=_number, metavar="RATE", help="maximum fallback rate, 0..1")
     gate.add_argument("--min-savings", type=_number, metavar="PCT",
                       help="minimum savings vs the all-premium estimate, percent")
+    gate.add_argument("--require-live", action="store_true",
+                      help="fail (exit 1) when the results come from an offline replay, not the live API")
     gate.add_argument("--json", action="store_true", help="machine-readable outcome")
     gate.set_defaults(handler=_gate)

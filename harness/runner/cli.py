@@ -224,10 +224,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _write_outputs(results: RunResults, out: Path, store: TelemetryStore) -> dict[str, Path]:
+    """All four reports; the trend compares like with like: same suite, policy and live/offline mode."""
     history = [HistoryPoint(run_id=h.run_id, started_at=h.started_at, success_rate=h.success_rate,
                             actual_cost_usd=usd_float(h.actual_cost_usd),
                             baseline_cost_usd_estimate=usd_float(h.baseline_cost_usd_estimate))
-               for h in reversed(store.history(limit=20)) if h.success_rate is not None]
+               for h in reversed(store.history(limit=100))
+               if h.success_rate is not None and (h.suite, h.policy, h.offline) == (
+                   results.suite, results.policy, results.offline)][-20:]
     return {str(fmt): path for fmt, path in write_all(results, out, history=history).items()}
 
 

@@ -133,3 +133,15 @@ def test_bad_results_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_evaluate_api_for_run_gate(results: RunResults) -> None:
     outcome = evaluate(results, GateThresholds(min_success=0.7, max_cost_per_task=0.02))
     assert outcome.exit_code == 0 and [c.passed for c in outcome.checks] == [True, True]
+
+
+def test_gate_says_when_the_data_is_offline_and_can_require_live(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(build_results(sample_tasks(), offline=True).model_dump_json())
+    assert main(["gate", str(path), "--min-success", "0"]) == 0
+    assert "(offline: not a live measurement)" in capsys.readouterr().out
+    assert main(["gate", str(path), "--min-success", "0", "--require-live"]) == 1
+    assert "MISS live data" in capsys.readouterr().out
+    path.write_text(build_results(sample_tasks(), offline=False).model_dump_json())
+    assert main(["gate", str(path), "--min-success", "0", "--require-live"]) == 0
