@@ -41,7 +41,7 @@ def _emit(name: str, human: str, **figures: float) -> None:
 
 def _run(run_id: str, started_at: datetime) -> RunRecord:
     return RunRecord(run_id=run_id, suite="bench", policy="default", policy_chain=(CHEAP, PREMIUM),
-                     baseline_model=PREMIUM, offline=True, data_label="benchmark", started_at=started_at)
+                     baseline_model=PREMIUM, offline=False, data_label="benchmark", started_at=started_at)
 
 
 Rows = list[tuple[Any, ...]]

@@ -31,6 +31,7 @@ subtracted. `runs` is small and is read whole.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -248,13 +249,13 @@ def _figures(subject: str, t: _Totals, registry: Registry | None) -> dict[str, o
 
 
 def _span(us: int) -> str:
-    """A duration for people: seconds, hours or days."""
-    seconds = us / 1_000_000
+    """A duration for people: seconds, hours or days, rounded down (6 days 23 hours is not "7.0 days")."""
+    seconds = us // 1_000_000
     if seconds < 3600:
-        return f"{seconds:.0f} second{'s' if round(seconds) != 1 else ''}"
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
     if seconds < 86_400:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86_400:.1f} days"
+        return f"{math.floor(seconds / 360) / 10:.1f} hours"
+    return f"{math.floor(seconds / 8640) / 10:.1f} days"
 
 
 def _in_list(run_ids: Iterable[str]) -> str:

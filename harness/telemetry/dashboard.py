@@ -26,8 +26,10 @@ def _window(a: Analysis) -> str:
         return ""
     scope = f"task type {a.task_type_filter}, " if a.task_type_filter else ""
     live = "live runs and offline replays" if a.includes_offline_sample_data else "live runs"
-    return (f"{scope}{live}, {a.window_start:%Y-%m-%d} to {a.window_end:%Y-%m-%d}, "
-            f"{a.window_days:.1f} day{'s' if a.window_days != 1 else ''}")
+    seconds = a.window_days * 86_400
+    span = (f"{seconds:.0f} s" if seconds < 3600 else f"{seconds / 3600:.1f} hours" if seconds < 86_400
+            else f"{a.window_days:.1f} day{'s' if a.window_days != 1 else ''}")
+    return f"{scope}{live}, {a.window_start:%Y-%m-%d} to {a.window_end:%Y-%m-%d}, {span}"
 
 
 def _quality(a: Analysis) -> Panel:

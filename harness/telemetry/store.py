@@ -124,7 +124,14 @@ _SCHEMA_V1 = (
 )
 
 Migration = Sequence[str]
-MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_V1,)
+_SCHEMA_V2 = (
+    # Covering index for the per-run task aggregate of `analyze` (offline runs left out, cheap-tier
+    # tasks judged against their own run's baseline): the scan never touches the large output column.
+    """CREATE INDEX tasks_by_run ON tasks (run_id, task_type, answered_by, first_model, started_at_us,
+        finished_at_us, passed, cheap_tier_passed, fallback_used, cost_pusd, baseline_pusd)""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_SCHEMA_V1, _SCHEMA_V2)
 """MIGRATIONS[i] takes the schema from version i to i + 1 (PRAGMA user_version). Append only."""
 
 _RUN_COLUMNS = ("run_id, suite, policy, policy_chain, baseline_model, offline, data_label, started_at_us, "

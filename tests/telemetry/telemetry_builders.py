@@ -61,7 +61,8 @@ def add_task(store: TelemetryStore, run_id: str, task_type: str, n: int, calls: 
     task = TaskRecord(
         run_id=run_id, task_key=key, scenario_id=f"{task_type}-{n}", task_type=task_type, trial=1, passed=passed,
         fallback_used=fallback, cheap_tier_passed=passed and not fallback,
-        answered_by=(PREMIUM if calls[-1] == "p" else CHEAP) if passed else None, first_model=first_model, cost_usd=cost,
+        answered_by=(PREMIUM if calls[-1] == "p" else CHEAP) if passed else None, first_model=first_model,
+        cost_usd=cost,
         baseline_cost_usd_estimate=baseline, latency_s=float(len(calls)),
         escalation_reasons=("rejected: json",) if fallback else (), final_reason="ok", output="answer",
         started_at=at, finished_at=finished_at or at + timedelta(seconds=len(calls)))

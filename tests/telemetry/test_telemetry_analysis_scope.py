@@ -115,7 +115,7 @@ def test_a_list_price_ratio_comes_from_a_cascade_task_not_an_override(store: Tel
 @pytest.mark.parametrize(("span", "projected", "note"), [
     (timedelta(seconds=4), False, "projection needs at least 7 days of data (have 4 seconds)"),
     (timedelta(hours=30), False, "projection needs at least 7 days of data (have 1.2 days)"),
-    (timedelta(days=6, hours=23), False, "projection needs at least 7 days of data (have 7.0 days)"),
+    (timedelta(days=6, hours=23), False, "projection needs at least 7 days of data (have 6.9 days)"),
     (timedelta(days=7), True, None),
 ])
 def test_annual_projection_needs_a_week(store: TelemetryStore, span: timedelta, projected: bool,

@@ -26,23 +26,28 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_new_database_is_wal_and_at_the_latest_schema(store: TelemetryStore) -> None:
-    assert store.schema_version == len(store_module.MIGRATIONS) == 1
+    assert store.schema_version == len(store_module.MIGRATIONS) == 2
     assert store.query_one("PRAGMA journal_mode")[0] == "wal"
     names = {row[0] for row in store.query("SELECT name FROM sqlite_master")}
-    assert {"runs", "tasks", "attempts", "tasks_analysis", "attempts_analysis", "attempts_run"} <= names
+    assert {"runs", "tasks", "attempts", "tasks_analysis", "tasks_by_run", "attempts_analysis",
+            "attempts_run"} <= names
 
 
 def test_migrations_apply_in_order_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "t.db"
+    real = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", real[:1])  # a database written by a v1 harness
     with TelemetryStore(db) as store:
         store.begin_run(run_record())
-    v2 = ("ALTER TABLE runs ADD COLUMN note TEXT", "UPDATE runs SET note = 'migrated'")
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, v2))
-    with TelemetryStore(db) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 1
+    v3 = ("ALTER TABLE runs ADD COLUMN note TEXT", "UPDATE runs SET note = 'migrated'")
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*real, v3))
+    with TelemetryStore(db) as store:  # v1 -> v2 -> v3, data kept
+        assert store.schema_version == 3
         assert store.query_one("SELECT run_id, note FROM runs")[:] == ("run-1", "migrated")
-    with TelemetryStore(tmp_path / "fresh.db") as fresh:  # v0 -> v1 -> v2 in one open
-        assert fresh.schema_version == 2
+        assert store.query_one("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks_by_run'")[0] == 1
+    with TelemetryStore(tmp_path / "fresh.db") as fresh:  # v0 -> v3 in one open
+        assert fresh.schema_version == 3
         assert fresh.query("SELECT note FROM runs") == []
 
 
