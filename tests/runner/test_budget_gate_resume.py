@@ -88,7 +88,7 @@ def test_gate_without_thresholds_fails_before_paying_for_anything(tmp_path: Path
 def test_gate_after_a_run_exits_1_on_a_missed_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "harness.toml"
-    config.write_text("[gate]\nmin_success = 0.5\nmax_cost = 0.0001\n")
+    config.write_text(f'scenarios_dir = "{ROOT / "scenarios"}"\n[gate]\nmin_success = 0.5\nmax_cost = 0.0001\n')
     monkeypatch.setenv("HARNESS_CONFIG", str(config))
     code, output = run(["quick", "--gate", "--db", str(tmp_path / "t.db"), "--out", str(tmp_path / "o")], capsys)
     assert code == 1

@@ -61,7 +61,7 @@ def test_unreachable_api_stops_the_run_with_exit_3(tmp_path: Path, monkeypatch: 
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     config = tmp_path / "harness.toml"
-    config.write_text('policy = "fast"\n[policies.fast]\npreset = "default"\n'
+    config.write_text(f'policy = "fast"\nscenarios_dir = "{ROOT / "scenarios"}"\n[policies.fast]\npreset = "default"\n'
                       'retry = { initial_s = 0.01, max_backoff_s = 0.02, jitter_s = 0 }\n')
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("HARNESS_CONFIG", str(config))
