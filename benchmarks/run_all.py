@@ -207,11 +207,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the scripts run, not the figures")
     parser.add_argument("--skip-litellm", action="store_true", help="no LiteLLM column in bench_overhead")
-    parser.add_argument("--only", default="", help="comma-separated script names to run (default: all present)")
+    parser.add_argument("--only", default="", help="comma-separated, e.g. overhead,throughput (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "latest.json")
     args = parser.parse_args()
-    only = {name.strip().removesuffix(".py") for name in args.only.split(",") if name.strip()}
-    chosen = [b for b in BENCHES if (BENCH_DIR / b.script).exists() and (not only or b.script[:-3] in only)]
+    only = {name.strip().removesuffix(".py").removeprefix("bench_") for name in args.only.split(",") if name.strip()}
+    unknown = only - {b.script.removesuffix(".py").removeprefix("bench_") for b in BENCHES}
+    if unknown:
+        parser.error(f"--only: unknown benchmark(s) {', '.join(sorted(unknown))}")
+    chosen = [b for b in BENCHES if (BENCH_DIR / b.script).exists()
+              and (not only or b.script.removesuffix(".py").removeprefix("bench_") in only)]
     missing = [b.script for b in BENCHES if not (BENCH_DIR / b.script).exists()]
 
     started_at = datetime.now(UTC)

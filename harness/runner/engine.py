@@ -94,14 +94,17 @@ class SuiteRun:
         self._on_start = on_task_start
         self._on_end = on_task_end
         self.stop_reason: str | None = None
+        self._prompts: dict[str, str] = {}
 
     def task_for(self, trial: Trial) -> Task:
         s = trial.scenario
+        if s.id not in self._prompts:  # rendered once per scenario, not once per trial
+            self._prompts[s.id] = s.render_prompt()
         return Task(
             id=trial.key,
             task_type=s.task_type.value,
             system=s.system,
-            prompt=s.render_prompt(),
+            prompt=self._prompts[s.id],
             validators=s.build_validators(),
             fixtures_dir=s.fixtures,
             max_tokens=s.max_tokens,
