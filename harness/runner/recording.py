@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,5 +34,6 @@ class RecordingProvider:
             label=f"recorded from the live Anthropic API on {datetime.now(UTC):%Y-%m-%d}",
         )
         name = f"{cassette.fingerprint[:16]}-{request.model}-turn{cassette.turn}.json"
-        (self._dir / name).write_text(json.dumps(cassette.model_dump(mode="json"), indent=1), encoding="utf-8")
+        text = json.dumps(cassette.model_dump(mode="json"), indent=1)
+        await asyncio.to_thread((self._dir / name).write_text, text, encoding="utf-8")
         return completion

@@ -75,3 +75,16 @@ def test_unreachable_api_stops_the_run_with_exit_3(tmp_path: Path, monkeypatch: 
     results = load_results(tmp_path / "o" / "results.json")
     assert not results.complete and results.tasks_total == 0, "the task cut off by the outage stays unfinished"
     assert results.stop_reason and "API unreachable" in results.stop_reason
+
+
+def test_a_wrong_key_stops_the_run_at_once_and_is_never_printed(live_api: Emulator, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-wrong-key-0123456789")
+    code = main(["run", "quick", "--concurrency", "1", "--db", str(tmp_path / "t.db"), "--out", str(tmp_path / "o")])
+    output = capsys.readouterr().out
+    assert code == 3
+    assert "ANTHROPIC_API_KEY" in output and "sk-ant-wrong-key-0123456789" not in output
+    assert [r.status for r in live_api.requests] == [401], "no retry, no escalation after a 401"
+    for written in (tmp_path / "o").iterdir():
+        assert "sk-ant-wrong-key-0123456789" not in written.read_text()

@@ -14,6 +14,14 @@ from harness.cli import main
 from harness.results import OFFLINE_LABEL, RunResults, load_results
 from harness.telemetry.store import from_pusd
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suite names are looked up in the project's scenarios folder, as a user in the repo would."""
+    monkeypatch.chdir(ROOT)
+
 
 def run_harness(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(["run", *args])
@@ -27,6 +35,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResults, Pat
     db = tmp / "telemetry.db"
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("ANTHROPIC_API_KEY", raising=False)
+        mp.chdir(ROOT)
         import io
         from contextlib import redirect_stderr, redirect_stdout
 
@@ -126,3 +135,21 @@ def test_unknown_suite_lists_the_suites(tmp_path: Path, capsys: pytest.CaptureFi
     code, output = run_harness(["nightly", "--db", str(tmp_path / "t.db")], capsys)
     assert code == 2
     assert "quick" in output and "full" in output and "Traceback" not in output
+
+
+def test_trials_give_a_pass_rate_with_an_interval_and_json_for_machines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    scenario = str(ROOT / "scenarios" / "gen_parse_duration.yaml")
+    code = main(["run", scenario, "--trials", "3", "--json", "--db", str(tmp_path / "t.db"),
+                 "--out", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    assert code == 0
+    summary = json.loads(captured.out)
+    assert OFFLINE_LABEL in captured.err, "humans get the banner on stderr; stdout is JSON only"
+    assert summary["offline"] is True and summary["exit_code"] == 0
+    results = load_results(Path(summary["outputs"]["json"]))
+    assert results.trials == 3 and [t.trial for t in results.tasks] == [1, 2, 3]
+    assert results.success_rate == 1.0
+    low, high = results.success_ci95
+    assert high == 1.0 and 0.3 < low < 0.5, "3 of 3 is not proof of 100%: the Wilson interval says so"
