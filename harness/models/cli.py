@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from harness.cli_args import whole_number
 from harness.config import load_config
 from harness.models.pricing import format_usd
 from harness.models.registry import Registry, load_registry
@@ -72,7 +73,7 @@ def register(subparsers: Any) -> None:
     for flag, text in (("--input", "uncached input tokens"), ("--output", "output tokens"),
                        ("--cache-read", "cache-read tokens"), ("--cache-write-5m", "5-minute cache-write tokens"),
                        ("--cache-write-1h", "1-hour cache-write tokens")):
-        price.add_argument(flag, type=_count, default=0, metavar="N", help=text)
+        price.add_argument(flag, type=whole_number(0, "tokens"), default=0, metavar="N", help=text)
     price.add_argument("--batch", action="store_true", help="Message Batches API (50%% off)")
     price.add_argument("--json", action="store_true", help="machine-readable output")
     price.set_defaults(handler=_price)
@@ -80,13 +81,3 @@ def register(subparsers: Any) -> None:
     models = subparsers.add_parser("models", help="list known models, prices and presets")
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(handler=_models)
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of tokens") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("token counts cannot be negative")
-    return value

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
+from harness.cli_args import whole_number
 from harness.config import ProjectConfig, load_config
 from harness.emulator import FaultPlan
 from harness.errors import UserError
@@ -48,16 +49,6 @@ def _usd(text: str) -> Decimal:
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def register(subparsers: Any) -> None:
     run = subparsers.add_parser(
         "run", help="run a scenario suite through the cascade and write reports",
@@ -69,9 +60,10 @@ def register(subparsers: Any) -> None:
             "unreachable, bad key), 130 interrupted (resume with --resume)."))
     run.add_argument("suite", nargs="*", metavar="SUITE|PATH",
                      help="quick (default), full, or scenario YAML files / folders")
-    run.add_argument("--trials", type=_positive, help="trials per scenario (default: each scenario's own)")
-    run.add_argument("--concurrency", type=_positive, help="tasks in flight at once (default 4)")
-    run.add_argument("--per-model", type=_positive, default=8, metavar="N",
+    run.add_argument("--trials", type=whole_number(1, "trials"),
+                     help="trials per scenario (default: each scenario's own)")
+    run.add_argument("--concurrency", type=whole_number(1, "tasks"), help="tasks in flight at once (default 4)")
+    run.add_argument("--per-model", type=whole_number(1, "calls"), default=8, metavar="N",
                      help="calls in flight to any one model at once (default 8)")
     run.add_argument("--policy", help="fallback policy name (default: [tool.harness] policy, else 'default')")
     run.add_argument("--budget", type=_usd, metavar="USD", help="stop before a call that could exceed this spend")

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from harness.cli_args import whole_number
 from harness.config import load_config
 from harness.errors import UserError
 from harness.models import load_registry
@@ -27,16 +28,6 @@ def _date(text: str) -> datetime:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (expected YYYY-MM-DD)") from None
-
-
-def _days(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("--days must be at least 1")
-    return value
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -66,7 +57,7 @@ def register(subparsers: Any) -> None:
                      "task type whether the cascade pays (break-even: cheap-tier success = 1/r, "
                      "r = premium/cheap price). Live runs only unless --include-offline."))
     window = parser.add_mutually_exclusive_group()
-    window.add_argument("--days", type=_days, metavar="N", help="only the last N days")
+    window.add_argument("--days", type=whole_number(1, "days"), metavar="N", help="only the last N days")
     window.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="only from this day on (UTC)")
     parser.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="only up to this day, inclusive (UTC)")
     parser.add_argument("--task-type", metavar="T", help="only this task type")

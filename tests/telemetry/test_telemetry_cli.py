@@ -84,7 +84,7 @@ def test_missing_database_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--since", "2026-13-01"], "'2026-13-01' is not a date (expected YYYY-MM-DD)"),
-    (["--days", "0"], "--days must be at least 1"),
+    (["--days", "0"], "days must be at least 1"),
     (["--days", "3", "--since", "2026-11-01"], "not allowed with argument"),
 ])
 def test_bad_arguments_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
