@@ -13,12 +13,12 @@ from harness.errors import UserError
 
 # Modules that add subcommands; each defines register(subparsers) and sets `handler` on its parsers.
 COMMAND_MODULES = (
+    "harness.runner.cli",
+    "reports.cli",
+    "harness.telemetry.cli",
+    "harness.scenarios.cli",
     "harness.models.cli",
     "harness.emulator.cli",
-    "harness.telemetry.cli",
-    "reports.cli",
-    "harness.scenarios.cli",
-    "harness.runner.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Quality-verifying LLM router and evaluation harness: cheap model first, validators "
             "decide, premium model only on rejection or API failure."
         ),
+        epilog="Start with `harness run quick` (offline without ANTHROPIC_API_KEY); `harness COMMAND --help` for more.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
