@@ -28,6 +28,7 @@ from harness.runner.backend import Backend, open_backend
 from harness.runner.engine import SuiteRun, Trial, plan_trials
 from harness.runner.progress import ObservedClock, RunProgress
 from harness.runner.session import open_router
+from harness.runner.shadow import measured_baseline, shadow_policy, shadow_record, shadow_sample
 from harness.runner.summary import summarize
 from harness.scenarios.scenario import Scenario, load_suite
 from harness.telemetry.records import RunRecord, RunStatus
@@ -73,6 +74,9 @@ def register(subparsers: Any) -> None:
     run.add_argument("--faults", type=Path, metavar="FILE",
                      help="offline only: inject errors/latency into the emulator (JSON/TOML fault plan)")
     run.add_argument("--resume", metavar="RUN_ID", help="finish an interrupted run without repeating finished tasks")
+    run.add_argument("--shadow", type=whole_number(1, "tasks"), metavar="N",
+                     help="also send N of the tasks straight to the premium model: a measured (not estimated) "
+                          "all-premium baseline; costs extra, recorded as run RUN_ID-shadow")
     run.add_argument("--gate", action="store_true", help="apply [tool.harness.gate] thresholds at the end")
     run.add_argument("--db", type=Path, help="telemetry database (default: [tool.harness] telemetry_db)")
     run.add_argument("--json", action="store_true", help="print a JSON summary on stdout (humans get stderr)")
@@ -103,7 +107,24 @@ async def _execute(backend: Backend, policy: FallbackPolicy, registry: Registry,
                              concurrency=args.concurrency or 4, on_task_start=progress.task_started,
                              on_task_end=progress.task_finished)
         await suite_run.run(trials)
-        return suite_run.stop_reason
+        spent = router.spent_usd
+    if args.shadow and suite_run.stop_reason is None:
+        await _shadow(backend, policy, registry, store, run, shadow_sample(trials, args.shadow), args, spent)
+    return suite_run.stop_reason
+
+
+async def _shadow(backend: Backend, policy: FallbackPolicy, registry: Registry, store: TelemetryStore,
+                  run: RunRecord, sample: list[Trial], args: argparse.Namespace, spent: Decimal) -> None:
+    """Measure the all-premium baseline on `sample`; its spend counts toward the run budget too."""
+    shadow = shadow_record(run)
+    await store.abegin_run(shadow)
+    async with open_router(backend, shadow_policy(policy), registry, store, shadow.run_id, per_model=args.per_model,
+                           already_spent=spent) as router:
+        shadow_run = SuiteRun(router=router, store=store, run_id=shadow.run_id, baseline_model=run.baseline_model,
+                              concurrency=args.concurrency or 4)
+        await shadow_run.run(sample)
+    await store.afinish_run(shadow.run_id, "stopped" if shadow_run.stop_reason else "complete",
+                            shadow_run.stop_reason)
 
 
 def _load(suite_args: list[str], config: ProjectConfig) -> list[Scenario]:
@@ -115,8 +136,9 @@ def _start(args: argparse.Namespace, store: TelemetryStore, config: ProjectConfi
            registry: Registry) -> tuple[RunRecord, list[Scenario], FallbackPolicy]:
     """A new run, or the run to resume with the suite, policy, trials and budget it was started with."""
     if args.resume:
-        if args.suite or args.policy or args.trials:
-            raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those")
+        if args.suite or args.policy or args.trials or args.shadow:
+            raise UserError("--resume takes the suite, policy and trials of the run it resumes; drop those "
+                            "(and --shadow: it measures new runs only)")
         run = store.reopen_run(args.resume)
         scenarios = _load(run.config.get("suite_args") or [run.suite], config)
         budget = args.budget or (Decimal(run.config["budget_usd"]) if run.config.get("budget_usd") else None)
@@ -199,7 +221,8 @@ def _run(args: argparse.Namespace) -> int:
                 signal.signal(signal.SIGTERM, previous_sigterm)
                 store.finish_run(run.run_id, status, stop_reason)
         results = summarize(store.get_run(run.run_id), store.tasks_for_run(run.run_id),
-                            store.attempts_for_run(run.run_id), {s.id: s.title for s in scenarios})
+                            store.attempts_for_run(run.run_id), {s.id: s.title for s in scenarios},
+                            measured_baseline(store, run))
         out = args.out or Path("runs") / run.run_id
         written = _write_outputs(results, out, store)
     _print_summary(console, results, written)
@@ -255,14 +278,18 @@ def _print_summary(console: Console, r: RunResults, written: dict[str, Path]) ->
         console.print(f"{mark} {task.scenario_id}#{task.trial}  {chain}  {_money(task.cost_usd)}{why}", highlight=False)
     console.print()
     dist = ", ".join(f"{m}: {n}" for m, n in sorted(r.model_distribution.items())) or "none"
-    rows = (
+    rows: list[tuple[str, str]] = [
         ("Success rate", f"{r.success_rate:.0%} ({r.tasks_passed}/{r.tasks_total}; 95% CI {low:.0%}-{high:.0%})"),
         ("Answered by", dist),
         ("Fallback rate", f"{r.fallback_rate:.0%}"),
         ("Actual cost", _money(r.actual_cost_usd)),
         ("All-premium", f"{_money(r.baseline_cost_usd_estimate)} (estimate: same tokens at {r.baseline_model})"),
         ("Savings", f"{_money(r.savings_usd_estimate)} ({r.savings_pct:.1f}%, estimate)"),
-    )
+    ]
+    if r.measured_baseline is not None:
+        m = r.measured_baseline
+        rows.append(("Measured", f"{_money(m.cost_usd)} on {m.model} alone vs {_money(m.cascade_cost_usd_same_tasks)} "
+                                 f"through the cascade, same {m.tasks} task(s) (shadow run)"))
     for name, value in rows:
         console.print(f"{name:<17} {value}", highlight=False, markup=False)
     if r.stop_reason:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from harness.models.pricing import ZERO, usd_float
-from harness.results import AttemptResult, GroupSummary, RunResults, TaskEntry
+from harness.results import AttemptResult, GroupSummary, MeasuredBaseline, RunResults, TaskEntry
 from harness.stats import percentile, wilson_interval
 from harness.telemetry.records import RunRecord, StoredAttempt, TaskRecord
 
@@ -87,6 +87,7 @@ def summarize(
     tasks: Sequence[TaskRecord],
     attempts: Sequence[StoredAttempt],
     titles: Mapping[str, str] | None = None,
+    measured: MeasuredBaseline | None = None,
 ) -> RunResults:
     """results.json for a run. Actual cost counts every paid attempt, finished task or not."""
     titles = titles or {}
@@ -122,6 +123,7 @@ def summarize(
         baseline_cost_usd_estimate=usd_float(baseline),
         savings_usd_estimate=usd_float(baseline - actual),
         savings_pct=float((baseline - actual) / baseline * 100) if baseline else 0.0,
+        measured_baseline=measured,
         fallback_rate=sum(t.fallback_used for t in ordered) / n if n else 0.0,
         latency_p50_s=percentile(latencies, 50),
         latency_p95_s=percentile(latencies, 95),

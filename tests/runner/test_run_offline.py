@@ -153,3 +153,27 @@ def test_trials_give_a_pass_rate_with_an_interval_and_json_for_machines(
     assert results.success_rate == 1.0
     low, high = results.success_ci95
     assert high == 1.0 and 0.3 < low < 0.5, "3 of 3 is not proof of 100%: the Wilson interval says so"
+
+
+def test_shadow_measures_the_premium_baseline_without_touching_the_cascade_figures(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    db = tmp_path / "t.db"
+    assert main(["run", "quick", "--shadow", "2", "--db", str(db), "--out", str(tmp_path / "o")]) == 0
+    assert "(shadow run)" in capsys.readouterr().out
+    results = load_results(tmp_path / "o" / "results.json")
+    measured = results.measured_baseline
+    assert measured is not None and measured.tasks == 2 and measured.model == results.baseline_model
+    conn = sqlite3.connect(db)
+    shadow = conn.execute("SELECT task_key, cost_pusd FROM tasks WHERE run_id = ?",
+                          (f"{results.run_id}-shadow",)).fetchall()
+    models = {m for (m,) in conn.execute("SELECT DISTINCT model_requested FROM attempts WHERE run_id = ?",
+                                         (f"{results.run_id}-shadow",))}
+    assert models == {results.baseline_model}, "the shadow calls the premium model only"
+    assert measured.cost_usd == pytest.approx(float(sum(from_pusd(c) for _, c in shadow)), abs=1e-9)
+    same = {k for k, _ in shadow}
+    assert measured.cascade_cost_usd_same_tasks == pytest.approx(
+        sum(t.cost_usd for t in results.tasks if f"{t.scenario_id}#{t.trial}" in same), abs=1e-9)
+    cascade_paid = conn.execute("SELECT SUM(cost_pusd) FROM attempts WHERE run_id = ?", (results.run_id,)).fetchone()[0]
+    assert results.actual_cost_usd == pytest.approx(float(from_pusd(cascade_paid)), abs=1e-9), \
+        "the shadow's spend is recorded apart, never in the cascade's cost"
