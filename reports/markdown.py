@@ -54,8 +54,12 @@ def render_markdown(results: RunResults) -> str:
         f"| Savings (estimate) | {usd(r.savings_usd_estimate)} ({r.savings_pct:.1f}%) |",
         f"| Fallback rate | {pct(r.fallback_rate)} |",
         f"| Policy | {md_inline(' → '.join(r.policy_chain), 200)} |",
-        "",
     ]
+    if r.measured_baseline is not None:
+        m = r.measured_baseline
+        lines.append(f"| All-premium cost (measured, shadow run) | {usd(m.cost_usd)} on {md_inline(m.model, 60)} vs "
+                     f"{usd(m.cascade_cost_usd_same_tasks)} through the cascade, same {m.tasks} tasks |")
+    lines.append("")
     failures = [t for t in r.tasks if not t.passed]
     lines.append(f"### Failures ({len(failures)})")
     if failures:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.results import OFFLINE_LABEL, RunResults
-from reports import render_markdown
+from harness.results import OFFLINE_LABEL, MeasuredBaseline, RunResults
+from reports import render_html, render_markdown
 from tests.reports.reports_factory import attempt, build_results, sample_tasks, task
 
 
@@ -40,3 +40,15 @@ def test_long_lists_are_capped() -> None:
     md = render_markdown(build_results(many))
     assert "### Failures (45)" in md and "- … and 25 more (see the HTML report)" in md
     assert len(md) < 5_000
+
+
+def test_a_measured_baseline_is_shown_apart_from_the_estimate() -> None:
+    measured = MeasuredBaseline(model="claude-opus-4-6", tasks=3, cost_usd=0.0328,
+                                cascade_cost_usd_same_tasks=0.0367)
+    results = build_results(sample_tasks()).model_copy(update={"measured_baseline": measured})
+    md = render_markdown(results)
+    assert "All-premium cost (measured, shadow run) | $0.0328 on claude-opus-4-6 vs $0.0367" in md
+    assert "All-premium cost (estimate)" in md
+    html = render_html(results)
+    assert "Measured baseline (shadow run)" in html and "$0.0328" in html
+    assert "shadow run" not in render_markdown(build_results(sample_tasks()))
