@@ -50,3 +50,22 @@ def test_plugin_stays_out_of_unrelated_sessions(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "harness:" not in proc.stdout
     assert not (ROOT / "runs").exists() or not any("pytest" in p.name for p in (ROOT / "runs").iterdir())
+
+
+def test_a_stop_in_one_worker_skips_the_rest_and_the_run_says_stopped(tmp_path: Path) -> None:
+    from harness.emulator import Emulator
+
+    with Emulator() as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+        env |= {"ANTHROPIC_API_KEY": "sk-ant-wrong-key-for-the-test", "ANTHROPIC_BASE_URL": api.base_url}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "scenarios", "-m", "full", "-n", "2", "-q",
+             "--harness-out", str(tmp_path / "out"), "--harness-db", str(tmp_path / "t.db")],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        calls = len(api.requests)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "sk-ant-wrong-key-for-the-test" not in proc.stdout + proc.stderr
+    assert calls <= 2, "after the first 401 each worker starts no new task"
+    assert "skipped" in proc.stdout
+    results = load_results(tmp_path / "out" / "results.json")
+    assert not results.complete and results.stop_reason and "ANTHROPIC_API_KEY" in results.stop_reason
