@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_slow_run(tmp_path: Path) -> subprocess.Popen[str]:
-    """The quick suite, one task at a time, each call slowed by 400 ms in the emulator."""
+    """The quick suite, one task at a time, each call slowed by 1 s in the emulator: the signal lands
+    mid-run even when a loaded CI machine is slow to notice the first finished tasks."""
     faults = tmp_path / "slow.json"
-    faults.write_text(json.dumps({"latency_ms": 400}))
+    faults.write_text(json.dumps({"latency_ms": 1000}))
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "run", "quick", "--concurrency", "1", "--faults", str(faults),
